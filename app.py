@@ -1,0 +1,48 @@
+"""The application factory (`create_app`): config, database, blueprint, errors, CLI."""
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+
+from jobs import bp
+from jobs.cli import register_commands
+from jobs.db import db, open_database
+from jobs.errors import register_error_handlers
+from jobs.models import create_tables
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the WSGI app.
+
+    `config` overrides the defaults and the environment (`DATABASE_URL`,
+    peewee `db_url` form; default `shop.db` in the instance folder). Tables
+    are created on start and the connection used for that is closed again,
+    so no connection outlives the factory (safe to fork after it).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    default_url = "sqlite:///" + os.path.join(app.instance_path, "shop.db")
+    app.config.update(
+        DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+    )
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    open_database(app.config["DATABASE_URL"])
+    create_tables()
+    app.before_request(lambda: db.connect(reuse_if_open=True) and None)
+    app.teardown_request(_close_connection)
+
+    app.register_blueprint(bp)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _close_connection(exc: BaseException | None) -> None:
+    if not db.is_closed():
+        db.close()

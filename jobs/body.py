@@ -1,0 +1,58 @@
+"""Reading request bodies (API.md, Conventions: Request bodies)."""
+import json
+import re
+from decimal import Decimal
+
+from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from jobs.errors import BadRequest, UnsupportedMediaType
+
+INVALID_JSON = "Request body must be valid JSON"
+# A \uD800-\uDFFF escape may decode to a lone surrogate, which is not storable text.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _reject_constant(token: str):
+    raise ValueError(f"{token} is not valid JSON")
+
+
+def parse_json(raw: bytes):
+    """Parse standard JSON: numbers become `Decimal`, NaN/Infinity and lone surrogates fail.
+
+    Raises BadRequest `Request body must be valid JSON`.
+    """
+    try:
+        value = json.loads(
+            raw.decode("utf-8"),
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_reject_constant,
+        )
+        if _SURROGATE_ESCAPE.search(raw):
+            json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+    except (ValueError, RecursionError) as error:
+        raise BadRequest(INVALID_JSON) from error
+    return value
+
+
+def json_body() -> dict:
+    """Return the request body as a dict; an empty body counts as `{}`.
+
+    Raises UnsupportedMediaType (415) for a non-empty body that is not JSON,
+    BadRequest (400) when it does not parse or is not an object; werkzeug
+    raises 413 past `MAX_CONTENT_LENGTH`.
+    """
+    raw = request.get_data(cache=False)
+    if not raw:
+        return {}
+    if request.content_length is None and len(raw) >= request.max_content_length:
+        # werkzeug stops a chunked body at the cap without raising; a chunked
+        # body that reaches the cap is taken as over it.
+        raise RequestEntityTooLarge()
+    if not request.is_json:
+        raise UnsupportedMediaType("Content-Type must be application/json")
+    value = parse_json(raw)
+    if not isinstance(value, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return value

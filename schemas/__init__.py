@@ -1,0 +1,1 @@
+"""marshmallow schemas: the wire format of every request and response body."""

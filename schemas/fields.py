@@ -1,0 +1,162 @@
+"""Reusable marshmallow field types for the wire format (API.md, Conventions).
+
+Every message names the field by its wire (camelCase) name, so the same field
+class serves `goalQuantity`, `quantity`, `name` and `steps[i].name`.
+"""
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields
+
+INT_MAX = 2147483647
+NAME_MAX = 255
+
+
+class WireField(fields.Field):
+    """A field whose error messages may use `{field}`, its wire name."""
+
+    def make_error(self, key: str, **kwargs) -> ValidationError:
+        """Build the ValidationError for `key`, naming the field as the client sent it."""
+        return super().make_error(key, field=self.data_key or self.name, **kwargs)
+
+
+class JsonInteger(WireField):
+    """A JSON number that must be a positive integer (API.md, Conventions: Integers).
+
+    Accepts `int` and the `Decimal` the body parser makes of JSON numbers;
+    rejects strings, booleans, arrays and objects. Checks in the documented
+    order: number? -> greater than 0? -> at most `maximum`? -> integer?
+    Loads to `int`.
+    """
+
+    default_error_messages = {
+        "required": "{field} is required",
+        "null": "{field} must be a number",
+        "invalid": "{field} must be a number",
+        "positive": "{field} must be greater than 0",
+        "too_large": "{field} must be at most {maximum}",
+        "integer": "{field} must be an integer",
+    }
+
+    def __init__(self, *, maximum: int = INT_MAX, **kwargs):
+        super().__init__(**kwargs)
+        self.maximum = maximum
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise self.make_error("invalid")
+        if value <= 0:
+            raise self.make_error("positive")
+        if value > self.maximum:
+            raise self.make_error("too_large", maximum=self.maximum)
+        if value != int(value):
+            raise self.make_error("integer")
+        return int(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class Name(WireField):
+    """A name string (API.md, Conventions: Names): trimmed, non-empty, at most 255.
+
+    `empty` is the message for null, empty or whitespace-only values:
+    "{field} is required" on create, "{field} cannot be empty" on update.
+    """
+
+    default_error_messages = {
+        "required": "{field} is required",
+        "invalid": "{field} must be a string",
+        "too_long": "{field} must be at most {maximum} characters",
+    }
+
+    def __init__(self, *, empty: str = "{field} is required", **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["null"] = empty
+        self.error_messages["empty"] = empty
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        value = value.strip()
+        if not value:
+            raise self.make_error("empty")
+        if len(value) > NAME_MAX:
+            raise self.make_error("too_long", maximum=NAME_MAX)
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class PlainString(WireField):
+    """Any JSON string, stored as sent (the optional Jira text fields)."""
+
+    default_error_messages = {
+        "invalid": "{field} must be a string",
+        "null": "{field} must be a string",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class StringList(WireField):
+    """A JSON array of strings (`jiraLabels`)."""
+
+    default_error_messages = {
+        "invalid": "{field} must be an array of strings",
+        "null": "{field} must be an array of strings",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.make_error("invalid")
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class Choice(WireField):
+    """One string out of a fixed set: "{field} must be one of: a, b, c"."""
+
+    default_error_messages = {
+        "required": "{field} is required",
+        "invalid": "{field} must be one of: {choices}",
+        "null": "{field} must be one of: {choices}",
+    }
+
+    def __init__(self, choices: tuple[str, ...], **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def make_error(self, key: str, **kwargs) -> ValidationError:
+        return super().make_error(key, choices=", ".join(self.choices), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        if not isinstance(value, str) or value not in self.choices:
+            raise self.make_error("invalid")
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class Timestamp(fields.Field):
+    """Milliseconds since the Unix epoch (int) dumped as `2024-01-20T16:45:00.000Z`."""
+
+    def _serialize(self, value, attr, obj, **kwargs) -> str:
+        return format_timestamp(value)
+
+
+def format_timestamp(millis: int) -> str:
+    """Format epoch milliseconds as UTC ISO 8601 with exactly three fraction digits and `Z`."""
+    seconds, ms = divmod(millis, 1000)
+    moment = datetime.fromtimestamp(seconds, timezone.utc)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms:03d}Z"

@@ -1,0 +1,80 @@
+"""Job request and response schemas (API.md: Job; the seed: Update Job)."""
+from marshmallow import fields
+
+from schemas.base import WireSchema
+from schemas.fields import JsonInteger, Name, PlainString, StringList, Timestamp
+
+
+class JobSchema(WireSchema):
+    """The Job object as sent to clients, fields in the documented order."""
+
+    id = fields.String()
+    name = fields.String()
+    goal_quantity = fields.Integer(data_key="goalQuantity")
+    jira_ticket_key = fields.String(data_key="jiraTicketKey")
+    jira_ticket_summary = fields.String(data_key="jiraTicketSummary")
+    jira_part_number = fields.String(data_key="jiraPartNumber")
+    jira_priority = fields.String(data_key="jiraPriority")
+    jira_epic_link = fields.String(data_key="jiraEpicLink")
+    jira_labels = fields.List(fields.String(), data_key="jiraLabels")
+    created_at = Timestamp(data_key="createdAt")
+    updated_at = Timestamp(data_key="updatedAt")
+
+
+class JobCreateSchema(WireSchema):
+    """POST /api/jobs body: `name` and `goalQuantity` required, Jira fields optional.
+
+    `id`, `createdAt` and `updatedAt` are not fields here, so they are ignored.
+    """
+
+    name = Name(required=True)
+    goal_quantity = JsonInteger(
+        data_key="goalQuantity",
+        required=True,
+        error_messages={"null": "{field} is required"},
+    )
+    jira_ticket_key = PlainString(data_key="jiraTicketKey")
+    jira_ticket_summary = PlainString(data_key="jiraTicketSummary")
+    jira_part_number = PlainString(data_key="jiraPartNumber")
+    jira_priority = PlainString(data_key="jiraPriority")
+    jira_epic_link = PlainString(data_key="jiraEpicLink")
+    jira_labels = StringList(data_key="jiraLabels")
+
+
+class JobUpdateSchema(WireSchema):
+    """PUT/PATCH /api/jobs/{id} body (the seed): a partial update.
+
+    Only `name` and `goalQuantity` load; absent fields stay absent from the
+    result, and Jira fields, `id`, timestamps and unknown fields are dropped.
+    """
+
+    name = Name(empty="{field} cannot be empty")
+    goal_quantity = JsonInteger(data_key="goalQuantity")
+
+
+class PathProgressSchema(WireSchema):
+    """One entry of `progress.pathProgress`."""
+
+    path_id = fields.String(data_key="pathId")
+    path_name = fields.String(data_key="pathName")
+    goal = fields.Integer()
+    completed = fields.Integer()
+    percent_complete = fields.Raw(data_key="percentComplete")
+
+
+class ProgressSchema(WireSchema):
+    """Get Job's `progress` object (API.md: GET /api/jobs/{id})."""
+
+    total_goal = fields.Integer(data_key="totalGoal")
+    total_completed = fields.Integer(data_key="totalCompleted")
+    total_in_progress = fields.Integer(data_key="totalInProgress")
+    total_scrapped = fields.Integer(data_key="totalScrapped")
+    percent_complete = fields.Raw(data_key="percentComplete")
+    path_progress = fields.List(fields.Nested(PathProgressSchema), data_key="pathProgress")
+
+
+class JobDetailSchema(JobSchema):
+    """Get Job's answer: the Job fields, then `paths` and `progress`."""
+
+    paths = fields.List(fields.Raw())
+    progress = fields.Nested(ProgressSchema)
