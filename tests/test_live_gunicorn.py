@@ -1,0 +1,87 @@
+"""The Jobs contract against real `gunicorn wsgi:app` with 2 worker processes."""
+import http.client
+import threading
+
+import pytest
+import requests
+
+from tests.live import Gunicorn
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    server = Gunicorn(tmp_path_factory.mktemp("live") / "live.db", workers=2)
+    yield server
+    server.stop()
+    assert "Traceback" not in server.log_text()
+
+
+def create_job(base, **fields):
+    body = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42", **fields}
+    response = requests.post(f"{base}/api/jobs", json=body, timeout=10)
+    assert response.status_code == 201
+    return response.json()
+
+
+def test_seed_curl_examples(server):
+    job = create_job(server.base)
+    url = f"{server.base}/api/jobs/{job['id']}"
+    both = requests.put(url, json={"name": "JOB-2024-001-REV2", "goalQuantity": 75}, timeout=10)
+    assert both.status_code == 200
+    assert (both.json()["name"], both.json()["goalQuantity"]) == ("JOB-2024-001-REV2", 75)
+    goal = requests.put(url, json={"goalQuantity": 100}, timeout=10).json()
+    assert (goal["name"], goal["goalQuantity"], goal["jiraTicketKey"]) == (
+        "JOB-2024-001-REV2", 100, "PI-42")
+
+
+def test_concurrent_updates_of_different_fields_both_survive(server):
+    job = create_job(server.base)
+    url = f"{server.base}/api/jobs/{job['id']}"
+    statuses = []
+    for round_no in range(1, 31):
+        barrier = threading.Barrier(2)
+        bodies = [{"name": f"NAME-{round_no}"}, {"goalQuantity": round_no}]
+
+        def send(body, session=requests.Session()):
+            barrier.wait()
+            statuses.append(session.put(url, json=body, timeout=15).status_code)
+
+        threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        final = requests.get(url, timeout=10).json()
+        assert (final["name"], final["goalQuantity"]) == (f"NAME-{round_no}", round_no)
+    assert set(statuses) == {200}
+
+
+def raw_put(server, path, body: bytes, chunked: bool):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
+    headers = {"Content-Type": "application/json"}
+    if chunked:
+        conn.request("PUT", path, body=iter([body[i:i + 65536] for i in range(0, len(body), 65536)]),
+                     headers=headers, encode_chunked=True)
+    else:
+        conn.request("PUT", path, body=body, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_oversized_body_is_json_413(server, chunked):
+    job = create_job(server.base)
+    body = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    status, data = raw_put(server, f"/api/jobs/{job['id']}", body, chunked)
+    assert status == 413
+    assert b'"message":"Request body must be at most 1 MiB"' in data
+    assert requests.get(f"{server.base}/api/jobs/{job['id']}", timeout=10).json()["name"] == job["name"]
+
+
+def test_chunked_body_within_limit_is_read(server):
+    job = create_job(server.base)
+    status, data = raw_put(server, f"/api/jobs/{job['id']}", b'{"name": "CHUNKED"}', True)
+    assert status == 200
+    assert b'"name":"CHUNKED"' in data
