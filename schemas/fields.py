@@ -142,37 +142,6 @@ class Boolean(WireField):
         return value
 
 
-class ObjectList(WireField, fields.List):
-    """A non-empty JSON array of objects, each loaded by `schema` (`steps`).
-
-    Missing, null, not an array or empty: "{field} is required". An item that
-    is not an object: "{field}[i] must be an object". Item field errors come
-    back keyed by index, which `jobs.errors.flatten_errors` turns into
-    `steps[0].name`.
-    """
-
-    default_error_messages = {
-        "required": "{field} is required",
-        "null": "{field} is required",
-        "invalid": "{field} is required",
-        "not_object": "{field}[{index}] must be an object",
-    }
-
-    def __init__(self, schema, **kwargs):
-        super().__init__(fields.Nested(schema), **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
-        if not isinstance(value, list) or not value:
-            raise self.make_error("invalid")
-        not_objects = {
-            index: self.make_error("not_object", index=index).messages
-            for index, item in enumerate(value) if not isinstance(item, dict)
-        }
-        if not_objects:
-            raise ValidationError(not_objects)
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
 class StringList(WireField):
     """A JSON array of strings (`jiraLabels`)."""
 

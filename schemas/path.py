@@ -1,12 +1,44 @@
 """Path and ProcessStep request and response schemas (API.md: Path)."""
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 from schemas.base import WireSchema
-from schemas.fields import Boolean, Choice, JsonInteger, Name, ObjectList, PlainString, Reference
-from schemas.fields import Timestamp
+from schemas.fields import (
+    Boolean, Choice, JsonInteger, Name, PlainString, Reference, Timestamp, WireField,
+)
 
 ADVANCEMENT_MODES = ("strict", "flexible", "per_step")
 DEPENDENCY_TYPES = ("physical", "preferred", "completion_gate")
+
+
+class ObjectList(WireField, fields.List):
+    """A non-empty JSON array of objects, each loaded by `schema` (`steps`).
+
+    Missing, null, not an array or empty: "{field} is required". An item that
+    is not an object: "{field}[i] must be an object". Item field errors come
+    back keyed by index, which `jobs.errors.flatten_errors` turns into
+    `steps[0].name`.
+    """
+
+    default_error_messages = {
+        "required": "{field} is required",
+        "null": "{field} is required",
+        "invalid": "{field} is required",
+        "not_object": "{field}[{index}] must be an object",
+    }
+
+    def __init__(self, schema, **kwargs):
+        super().__init__(fields.Nested(schema), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
+        if not isinstance(value, list) or not value:
+            raise self.make_error("invalid")
+        not_objects = {
+            index: self.make_error("not_object", index=index).messages
+            for index, item in enumerate(value) if not isinstance(item, dict)
+        }
+        if not_objects:
+            raise ValidationError(not_objects)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class StepSchema(WireSchema):

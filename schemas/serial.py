@@ -46,4 +46,6 @@ class ScrapSchema(WireSchema):
     """POST /api/serials/{id}/scrap body: `reason` (required), `note` (optional)."""
 
     reason = Choice(SCRAP_REASONS, required=True)
-    note = PlainString(validate=validate.Length(max=NOTE_MAX, error="note must be at most {max} characters"))
+    note = PlainString(
+        validate=validate.Length(max=NOTE_MAX, error="note must be at most {max} characters")
+    )

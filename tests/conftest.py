@@ -2,12 +2,25 @@
 import pytest
 
 from app import create_app
+from tests.live import Gunicorn
 
 
 @pytest.fixture
 def app(tmp_path):
     """The app on a fresh SQLite database in `tmp_path`."""
     return create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db", "TESTING": True})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Real `gunicorn wsgi:app` with 2 workers on a temp database, one per test module.
+
+    Stopped by PID afterwards; a traceback in its log fails the module.
+    """
+    server = Gunicorn(tmp_path_factory.mktemp("live") / "live.db", workers=2)
+    yield server
+    server.stop()
+    assert "Traceback" not in server.log_text()
 
 
 @pytest.fixture

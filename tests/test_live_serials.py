@@ -4,19 +4,9 @@ import threading
 import pytest
 import requests
 
-from tests.live import Gunicorn
-
 pytestmark = pytest.mark.live
 
 STEP_COUNT = 20
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = Gunicorn(tmp_path_factory.mktemp("live") / "serials.db", workers=2)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log_text()
 
 
 @pytest.fixture(scope="module")
