@@ -3,6 +3,7 @@
 Functions take and return plain values and `Job` rows; they raise
 `NotFound`/`Conflict` and never build HTTP responses.
 """
+from jobs.db import db
 from jobs.models import Job, Serial, new_id, now_ms
 from jobs.path_service import job_paths
 from jobs.progress import job_progress
@@ -22,9 +23,12 @@ def get_job(job_id: str) -> Job:
 def job_detail(job_id: str) -> dict:
     """Return Get Job's data: the job's columns, `paths` (oldest first, steps in order)
     and `progress` (counted in SQL, see `jobs.progress`)."""
-    job = get_job(job_id)
-    paths = job_paths(job.id)
-    return {**job.__data__, "paths": paths, "progress": job_progress(job, paths)}
+    # One read transaction (DEFERRED: no write lock) makes the job, its paths
+    # and the counts one snapshot, even while other workers write.
+    with db.atomic(lock_type="DEFERRED"):
+        job = get_job(job_id)
+        paths = job_paths(job.id)
+        return {**job.__data__, "paths": paths, "progress": job_progress(job, paths)}
 
 
 def create_job(fields: dict) -> Job:

@@ -14,6 +14,11 @@ from peewee import (
 from jobs.db import db
 
 
+# Rows per multi-row INSERT: a 10-column row batch stays far below SQLite's
+# bound-variable limit (32766 in common builds, 999 before 3.32).
+INSERT_BATCH = 90
+
+
 def new_id(prefix: str) -> str:
     """Return an opaque id: `prefix` + `_` + 12 URL-safe random characters."""
     return f"{prefix}_{secrets.token_urlsafe(9)}"

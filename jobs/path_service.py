@@ -6,7 +6,7 @@ its `steps`, ordered by `order`.
 from itertools import groupby
 
 from jobs.db import db
-from jobs.models import Job, Path, ProcessStep, Serial, new_id, now_ms
+from jobs.models import INSERT_BATCH, Job, Path, ProcessStep, Serial, new_id, now_ms
 from jobs.records import delete_unless_serials, fetch, update_present
 
 
@@ -31,7 +31,7 @@ def job_paths(job_id: str) -> list[dict]:
     paths = list(Path.select().where(Path.job == job_id).order_by(Path.created_at, Path.id))
     steps = (
         ProcessStep.select()
-        .where(ProcessStep.path.in_([path.id for path in paths]))
+        .where(ProcessStep.path.in_(Path.select(Path.id).where(Path.job == job_id)))
         .order_by(ProcessStep.path, ProcessStep.order)
     )
     by_path = {key: list(group) for key, group in groupby(steps, key=lambda s: s.path_id)}
@@ -56,7 +56,7 @@ def create_path(fields: dict) -> dict:
             ProcessStep(id=new_id("step"), path=path.id, order=order, **step)
             for order, step in enumerate(steps)
         ]
-        ProcessStep.bulk_create(rows)
+        ProcessStep.bulk_create(rows, batch_size=INSERT_BATCH)
     return path_data(path, rows)
 
 

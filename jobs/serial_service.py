@@ -8,11 +8,8 @@ from peewee import chunked
 
 from jobs.db import db
 from jobs.errors import BadRequest
-from jobs.models import Job, Path, ProcessStep, Sequence, Serial, now_ms
+from jobs.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial, now_ms
 from jobs.records import fetch, update_present
-
-# Rows per INSERT: 10 columns each, well under SQLite's bound-variable limit.
-INSERT_CHUNK = 500
 
 
 def get_serial(serial_id: str) -> Serial:
@@ -62,7 +59,7 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[Serial]:
                  current_step_index=0, status="in_progress", created_at=stamp, updated_at=stamp)
             for number in range(first, first + quantity)
         ]
-        for batch in chunked(rows, INSERT_CHUNK):
+        for batch in chunked(rows, INSERT_BATCH):
             Serial.insert_many(batch).execute()
     return [Serial(**row) for row in rows]
 

@@ -1,4 +1,5 @@
 """Create, Get, Update and Delete Path (API.md: Path)."""
+import json
 import re
 
 import pytest
@@ -184,3 +185,11 @@ def test_delete_job_with_serials_is_409(client, job, path, make_serials):
     response = client.delete(f"/api/jobs/{job['id']}")
     assert response.json == error_body(409, "Conflict", "Cannot delete job: it has 2 serial(s)")
     assert client.get(f"/api/jobs/{job['id']}").json["paths"] == [path]
+
+
+def test_create_path_with_as_many_steps_as_fit_in_the_body(client, job):
+    body = json.dumps(ok(job["id"], steps=[{"name": "a"}] * 75000), separators=(",", ":"))
+    response = client.post("/api/paths", data=body, content_type="application/json")
+    assert response.status_code == 201
+    assert [s["order"] for s in response.json["steps"]] == list(range(75000))
+    assert ProcessStep.select().count() == 75000
