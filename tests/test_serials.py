@@ -77,8 +77,9 @@ BAD_CREATES = [
 
 @pytest.mark.parametrize("data,field,message", BAD_CREATES)
 def test_create_serials_invalid(client, path, data, field, message):
-    data = {**data, **{k: v for k, v in (("jobId", path["jobId"]), ("pathId", path["id"]))
-                       if data.get(k) in ("JOB", "PATH")}}
+    ids = {"JOB": path["jobId"], "PATH": path["id"]}
+    data = {key: ids.get(value, value) if isinstance(value, str) else value
+            for key, value in data.items()}
     response = client.post("/api/serials", json=data)
     assert response.json == error_body(400, "Bad Request", message, {field: [message]})
     assert Serial.select().count() == 0
