@@ -1,4 +1,6 @@
 """PUT/PATCH /api/paths/{id}: the Update Job rules for name, goalQuantity, advancementMode."""
+import logging
+
 import pytest
 
 from tests.conftest import error_body
@@ -107,3 +109,11 @@ def test_missing_path_is_404_before_the_body_is_read(client, path, method, conte
                                        content_type=content_type)
     assert response.json == error_body(404, "Not Found", "Path not found: path_missing000")
     assert stored(client, path["id"]) == path
+
+
+def test_update_writes_only_present_columns_in_one_statement(client, path, caplog):
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        client.patch(f"/api/paths/{path['id']}", json={"goalQuantity": 3})
+    writes = [r.getMessage() for r in caplog.records if "UPDATE" in r.getMessage()]
+    assert len(writes) == 1
+    assert 'UPDATE "path" SET "goal_quantity" = ?, "updated_at" = ? WHERE' in writes[0]
