@@ -34,13 +34,19 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     open_database(app.config["DATABASE_URL"])
     create_tables()
-    app.before_request(lambda: db.connect(reuse_if_open=True) and None)
+    app.before_request(_open_connection)
     app.teardown_request(_close_connection)
 
     app.register_blueprint(bp)
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _open_connection() -> None:
+    # Returns None explicitly: a before_request value other than None is taken
+    # as the response, and connect() returns False when already connected.
+    db.connect(reuse_if_open=True)
 
 
 def _close_connection(exc: BaseException | None) -> None:

@@ -4,9 +4,10 @@ Functions take and return plain values and `Job` rows; they raise
 `NotFound`/`Conflict` and never build HTTP responses.
 """
 from jobs.db import db
-from jobs.errors import NotFound
+from jobs.models import Job, Serial, new_id, now_ms
+from jobs.path_service import job_paths
 from jobs.progress import job_progress
-from jobs.models import Job, new_id, now_ms
+from jobs.records import delete_unless_serials, fetch, update_present
 
 
 def list_jobs() -> list[Job]:
@@ -16,16 +17,18 @@ def list_jobs() -> list[Job]:
 
 def get_job(job_id: str) -> Job:
     """Return the job `job_id`; raises NotFound `Job not found: {id}`."""
-    job = Job.get_or_none(Job.id == job_id)
-    if job is None:
-        raise NotFound("Job", job_id)
-    return job
+    return fetch(Job, job_id, "Job")
 
 
 def job_detail(job_id: str) -> dict:
-    """Return Get Job's data: the job's columns, `paths` and `progress`."""
-    job = get_job(job_id)
-    return {**job.__data__, "paths": [], "progress": job_progress(job)}
+    """Return Get Job's data: the job's columns, `paths` (oldest first, steps in order)
+    and `progress` (counted in SQL, see `jobs.progress`)."""
+    # One read transaction (DEFERRED: no write lock) makes the job, its paths
+    # and the counts one snapshot, even while other workers write.
+    with db.atomic(lock_type="DEFERRED"):
+        job = get_job(job_id)
+        paths = job_paths(job.id)
+        return {**job.__data__, "paths": paths, "progress": job_progress(job, paths)}
 
 
 def create_job(fields: dict) -> Job:
@@ -37,24 +40,17 @@ def create_job(fields: dict) -> Job:
 def update_job(job: Job, changes: dict) -> Job:
     """Apply a partial update (the seed, step 5) to a job already looked up.
 
-    `changes` holds only the validated fields present in the body (`name`,
-    `goal_quantity`); with none, nothing is written and `job` is returned.
-    Otherwise one UPDATE writes exactly those columns plus `updated_at`, so a
-    concurrent update of the other field is never lost; identical values
-    still refresh `updated_at`. Last write wins. Returns the row as stored;
-    raises NotFound if the job was deleted since the lookup.
+    `changes` holds the validated `name`/`goal_quantity` present in the body;
+    see `jobs.records.update_present` (one UPDATE of only those columns plus
+    `updated_at`; `{}` writes nothing; last write wins). Raises NotFound if
+    the job was deleted since the lookup.
     """
-    if not changes:
-        return job
-    with db.atomic():
-        query = Job.update(updated_at=now_ms(), **changes).where(Job.id == job.id)
-        stored = next(iter(query.returning(Job).execute()), None)
-    if stored is None:
-        raise NotFound("Job", job.id)
-    return stored
+    return update_present(job, changes, "Job")
 
 
 def delete_job(job: Job) -> None:
-    """Delete `job` and, through the foreign keys, its paths."""
-    with db.atomic():
-        Job.delete().where(Job.id == job.id).execute()
+    """Delete `job` and, through the foreign keys, its paths and steps.
+
+    Raises Conflict `Cannot delete job: it has {n} serial(s)` while serials exist.
+    """
+    delete_unless_serials(job, Serial.job, "job")

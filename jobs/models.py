@@ -6,9 +6,17 @@ exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
 import secrets
 import time
 
-from peewee import BigIntegerField, CharField, IntegerField, JSONField, Model, TextField
+from peewee import (
+    BigIntegerField, BooleanField, CharField, ForeignKeyField, IntegerField, JSONField, Model,
+    TextField,
+)
 
 from jobs.db import db
+
+
+# Rows per multi-row INSERT: a 10-column row batch stays far below SQLite's
+# bound-variable limit (32766 in common builds, 999 before 3.32).
+INSERT_BATCH = 90
 
 
 def new_id(prefix: str) -> str:
@@ -46,7 +54,72 @@ class Job(BaseModel):
         indexes = ((("created_at", "id"), False),)
 
 
-MODELS = [Job]
+class Path(BaseModel):
+    """A manufacturing route of a job; deleted with its job."""
+
+    id = CharField(primary_key=True)
+    job = ForeignKeyField(Job, on_delete="CASCADE", index=False)
+    name = TextField()
+    goal_quantity = IntegerField()
+    advancement_mode = TextField()
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+
+    class Meta:
+        indexes = ((("job", "created_at", "id"), False),)
+
+
+class ProcessStep(BaseModel):
+    """One step of a path, at position `order` (0-based); deleted with its path."""
+
+    id = CharField(primary_key=True)
+    path = ForeignKeyField(Path, on_delete="CASCADE", index=False)
+    name = TextField()
+    order = IntegerField()
+    location = TextField(null=True)
+    optional = BooleanField()
+    dependency_type = TextField()
+
+    class Meta:
+        indexes = ((("path", "order"), True),)
+
+
+class Serial(BaseModel):
+    """One physical unit moving along a path.
+
+    `number` is the counter value behind the `SN-00001` id; listing orders by
+    it, since the id's text order breaks past SN-99999. No cascade: a job or
+    path with serials is not deleted (API.md: Delete Job, Delete Path).
+    """
+
+    id = CharField(primary_key=True)
+    number = IntegerField(unique=True)
+    job = ForeignKeyField(Job, index=False)
+    path = ForeignKeyField(Path, index=False)
+    current_step_index = IntegerField()
+    status = TextField()
+    scrap_reason = TextField(null=True)
+    scrap_note = TextField(null=True)
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+
+    class Meta:
+        # (job, path, status) covers Get Job's COUNT ... GROUP BY path, status
+        # and the jobId filters; (path, status) the pathId filter and Delete Path.
+        indexes = (
+            (("job", "path", "status"), False),
+            (("path", "status"), False),
+        )
+
+
+class Sequence(BaseModel):
+    """A named sequence that only grows (`serial`: the last serial number handed out)."""
+
+    name = CharField(primary_key=True)
+    value = IntegerField()
+
+
+MODELS = [Job, Path, ProcessStep, Serial, Sequence]
 
 
 def create_tables() -> None:

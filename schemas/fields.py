@@ -106,6 +106,42 @@ class PlainString(WireField):
         return value
 
 
+class Reference(PlainString):
+    """The id of another resource (`jobId`, `pathId`): a non-empty string, taken as sent.
+
+    Whether it names anything is the service's question (404), not the schema's.
+    """
+
+    default_error_messages = {
+        "required": "{field} is required",
+        "null": "{field} is required",
+        "empty": "{field} is required",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not value:
+            raise self.make_error("empty")
+        return value
+
+
+class Boolean(WireField):
+    """JSON `true` or `false` only: no 0/1, no "true" strings, no null."""
+
+    default_error_messages = {
+        "invalid": "{field} must be a boolean",
+        "null": "{field} must be a boolean",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 class StringList(WireField):
     """A JSON array of strings (`jiraLabels`)."""
 

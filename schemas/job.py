@@ -2,6 +2,7 @@
 from marshmallow import fields
 
 from schemas.base import WireSchema
+from schemas.path import PathSchema
 from schemas.fields import JsonInteger, Name, PlainString, StringList, Timestamp
 
 
@@ -76,5 +77,5 @@ class ProgressSchema(WireSchema):
 class JobDetailSchema(JobSchema):
     """Get Job's answer: the Job fields, then `paths` and `progress`."""
 
-    paths = fields.List(fields.Raw())
+    paths = fields.List(fields.Nested(PathSchema))
     progress = fields.Nested(ProgressSchema)

@@ -2,12 +2,25 @@
 import pytest
 
 from app import create_app
+from tests.live import Gunicorn
 
 
 @pytest.fixture
 def app(tmp_path):
     """The app on a fresh SQLite database in `tmp_path`."""
     return create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db", "TESTING": True})
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Real `gunicorn wsgi:app` with 2 workers on a temp database, one per test module.
+
+    Stopped by PID afterwards; a traceback in its log fails the module.
+    """
+    server = Gunicorn(tmp_path_factory.mktemp("live") / "live.db", workers=2)
+    yield server
+    server.stop()
+    assert "Traceback" not in server.log_text()
 
 
 @pytest.fixture
@@ -41,3 +54,50 @@ def make_job(client):
 @pytest.fixture
 def job(make_job):
     return make_job()
+
+
+STEPS = [
+    {"name": "Cut", "location": "Saw 1"},
+    {"name": "Mill", "optional": False, "dependencyType": "physical"},
+    {"name": "Inspect", "optional": True, "dependencyType": "completion_gate"},
+]
+
+
+@pytest.fixture
+def make_path(client):
+    """Create a path through the API for `job_id` and return its JSON."""
+
+    def make(job_id, **fields):
+        body = {"jobId": job_id, "name": "Main Route", "goalQuantity": 10, "steps": STEPS,
+                **fields}
+        response = client.post("/api/paths", json=body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return make
+
+
+@pytest.fixture
+def path(job, make_path):
+    return make_path(job["id"])
+
+
+@pytest.fixture
+def make_serials(client):
+    """Create `quantity` serials on `path` through the API and return the JSON array."""
+
+    def make(path, quantity=1):
+        body = {"jobId": path["jobId"], "pathId": path["id"], "quantity": quantity}
+        response = client.post("/api/serials", json=body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return make
+
+
+def error_body(status: int, reason: str, message: str, errors: dict | None = None) -> dict:
+    """The error envelope API.md promises, for exact comparison."""
+    body = {"statusCode": status, "statusMessage": reason, "message": message}
+    if errors is not None:
+        body["data"] = {"errors": errors}
+    return body

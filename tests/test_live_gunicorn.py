@@ -5,17 +5,7 @@ import threading
 import pytest
 import requests
 
-from tests.live import Gunicorn
-
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = Gunicorn(tmp_path_factory.mktemp("live") / "live.db", workers=2)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log_text()
 
 
 def create_job(base, **fields):

@@ -55,7 +55,7 @@ def test_integral_float_is_accepted_as_integer(client, job):
 
 
 def test_identical_values_still_refresh_updated_at(client, job, monkeypatch):
-    monkeypatch.setattr("jobs.job_service.now_ms", lambda: 1705769100000)
+    monkeypatch.setattr("jobs.records.now_ms", lambda: 1705769100000)
     body = client.put(
         f"/api/jobs/{job['id']}", json={"name": job["name"], "goalQuantity": job["goalQuantity"]}
     ).json

@@ -1,0 +1,103 @@
+"""Path and ProcessStep request and response schemas (API.md: Path)."""
+from marshmallow import ValidationError, fields
+
+from schemas.base import WireSchema
+from schemas.fields import (
+    Boolean, Choice, JsonInteger, Name, PlainString, Reference, Timestamp, WireField,
+)
+
+ADVANCEMENT_MODES = ("strict", "flexible", "per_step")
+DEPENDENCY_TYPES = ("physical", "preferred", "completion_gate")
+
+
+class ObjectList(WireField, fields.List):
+    """A non-empty JSON array of objects, each loaded by `schema` (`steps`).
+
+    Missing, null, not an array or empty: "{field} is required". An item that
+    is not an object: "{field}[i] must be an object". Item field errors come
+    back keyed by index, which `jobs.errors.flatten_errors` turns into
+    `steps[0].name`.
+    """
+
+    default_error_messages = {
+        "required": "{field} is required",
+        "null": "{field} is required",
+        "invalid": "{field} is required",
+        "not_object": "{field}[{index}] must be an object",
+    }
+
+    def __init__(self, schema, **kwargs):
+        super().__init__(fields.Nested(schema), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
+        if not isinstance(value, list) or not value:
+            raise self.make_error("invalid")
+        not_objects = {
+            index: self.make_error("not_object", index=index).messages
+            for index, item in enumerate(value) if not isinstance(item, dict)
+        }
+        if not_objects:
+            raise ValidationError(not_objects)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StepSchema(WireSchema):
+    """A ProcessStep as sent to clients."""
+
+    id = fields.String()
+    name = fields.String()
+    order = fields.Integer()
+    location = fields.String()
+    optional = fields.Boolean()
+    dependency_type = fields.String(data_key="dependencyType")
+
+
+class PathSchema(WireSchema):
+    """A Path as sent to clients, its steps ordered by `order`."""
+
+    id = fields.String()
+    job = fields.String(data_key="jobId")
+    name = fields.String()
+    goal_quantity = fields.Integer(data_key="goalQuantity")
+    advancement_mode = fields.String(data_key="advancementMode")
+    steps = fields.List(fields.Nested(StepSchema))
+    created_at = Timestamp(data_key="createdAt")
+    updated_at = Timestamp(data_key="updatedAt")
+
+
+class StepCreateSchema(WireSchema):
+    """One item of Create Path's `steps`, checked in the documented order.
+
+    `location` is not in API.md's message list; its check comes last.
+    """
+
+    name = Name(required=True)
+    dependency_type = Choice(
+        DEPENDENCY_TYPES, data_key="dependencyType", load_default="preferred"
+    )
+    optional = Boolean(load_default=False)
+    location = PlainString()
+
+
+class PathCreateSchema(WireSchema):
+    """POST /api/paths body, fields in API.md's validation order."""
+
+    job_id = Reference(data_key="jobId", required=True)
+    name = Name(required=True)
+    goal_quantity = JsonInteger(
+        data_key="goalQuantity", required=True, error_messages={"null": "{field} is required"}
+    )
+    advancement_mode = Choice(ADVANCEMENT_MODES, data_key="advancementMode", load_default="strict")
+    steps = ObjectList(StepCreateSchema, required=True)
+
+
+class PathUpdateSchema(WireSchema):
+    """PUT/PATCH /api/paths/{id} body: a partial update exactly like Update Job's.
+
+    Only fields present load; `steps`, `jobId`, timestamps and unknown fields
+    are dropped.
+    """
+
+    name = Name(empty="{field} cannot be empty")
+    goal_quantity = JsonInteger(data_key="goalQuantity")
+    advancement_mode = Choice(ADVANCEMENT_MODES, data_key="advancementMode")
