@@ -4,11 +4,12 @@ import re
 from decimal import Decimal
 
 from flask import request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from jobs.errors import BadRequest, UnsupportedMediaType
 
 INVALID_JSON = "Request body must be valid JSON"
+UNREADABLE = "Request body could not be read"
 # A \uD800-\uDFFF escape may decode to a lone surrogate, which is not storable text.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -36,14 +37,27 @@ def parse_json(raw: bytes):
     return value
 
 
+def _read_raw() -> bytes:
+    try:
+        return request.get_data(cache=False)
+    except HTTPException:
+        raise
+    except Exception as error:
+        # The WSGI server's own framing errors (gunicorn: a malformed chunk)
+        # surface here; they are the client's fault, not a crash.
+        raise BadRequest(UNREADABLE) from error
+
+
 def json_body() -> dict:
     """Return the request body as a dict; an empty body counts as `{}`.
 
-    Raises UnsupportedMediaType (415) for a non-empty body that is not JSON,
-    BadRequest (400) when it does not parse or is not an object; werkzeug
+    Raises UnsupportedMediaType (415) for a non-empty body that is not JSON
+    or is compressed,
+    BadRequest (400) when it cannot be read (broken chunked framing), does
+    not parse or is not an object; werkzeug
     raises 413 past `MAX_CONTENT_LENGTH`.
     """
-    raw = request.get_data(cache=False)
+    raw = _read_raw()
     if not raw:
         return {}
     if request.content_length is None and len(raw) >= request.max_content_length:
@@ -52,6 +66,8 @@ def json_body() -> dict:
         raise RequestEntityTooLarge()
     if not request.is_json:
         raise UnsupportedMediaType("Content-Type must be application/json")
+    if request.content_encoding not in (None, "", "identity"):
+        raise UnsupportedMediaType("Content-Encoding is not supported")
     value = parse_json(raw)
     if not isinstance(value, dict):
         raise BadRequest("Request body must be a JSON object")

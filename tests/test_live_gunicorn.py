@@ -1,5 +1,7 @@
 """The Jobs contract against real `gunicorn wsgi:app` with 2 worker processes."""
 import http.client
+import json
+import socket
 import threading
 
 import pytest
@@ -75,3 +77,23 @@ def test_chunked_body_within_limit_is_read(server):
     status, data = raw_put(server, f"/api/jobs/{job['id']}", b'{"name": "CHUNKED"}', True)
     assert status == 200
     assert b'"name":"CHUNKED"' in data
+
+
+@pytest.mark.parametrize("chunks", [b"zz\r\n{}\r\n0\r\n\r\n", b"2\r\n{}XX0\r\n\r\n"])
+def test_malformed_chunked_body_is_400(server, chunks):
+    job = create_job(server.base)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=15) as conn:
+        conn.sendall(
+            f"PUT /api/jobs/{job['id']} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode() + chunks
+        )
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body) == {
+        "statusCode": 400, "statusMessage": "Bad Request",
+        "message": "Request body could not be read",
+    }
+    assert requests.get(f"{server.base}/api/jobs/{job['id']}", timeout=10).json()["name"] == job["name"]
