@@ -5,16 +5,25 @@ answered from the covering index on serial(job, path, status): the serials
 themselves are never loaded, so Get Job stays flat as a job's serials grow.
 """
 from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import SQL, fn
 
 from jobs.models import Job, Serial
 
+HUNDREDTH = Decimal("0.01")
+
 
 def percent(done: int, goal: int) -> float | int:
-    """Return `done / goal * 100` rounded to 2 decimals, uncapped; whole numbers as int."""
-    value = round(done / goal * 100, 2) if goal else 0
-    return int(value) if float(value).is_integer() else value
+    """Return `done / goal * 100` rounded half up to 2 decimals, uncapped; whole numbers as int.
+
+    Computed exactly: 1 of 32 is 3.125 % and gives 3.13, as a JavaScript
+    client's `toFixed(2)` would, not the 3.12 that binary rounding gives.
+    """
+    if not goal:
+        return 0
+    value = (Decimal(done * 100) / goal).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def serial_counts(job_id: str) -> dict[tuple[str, str], int]:

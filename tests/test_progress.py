@@ -1,6 +1,10 @@
 """Get Job's `paths` and `progress` (API.md: GET /api/jobs/{id})."""
 import logging
 
+import pytest
+
+from jobs.progress import percent
+
 from tests.conftest import STEPS
 
 
@@ -52,6 +56,16 @@ def test_percent_is_rounded_to_two_decimals(client, make_job, make_path, make_se
     result = progress(client, job["id"])
     assert (result["percentComplete"], result["pathProgress"][0]["percentComplete"]) == (
         66.67, 28.57)
+
+
+@pytest.mark.parametrize("done,goal,expected", [
+    (1, 32, 3.13), (1, 800, 0.13), (1, 3, 33.33), (2, 3, 66.67), (1, 8, 12.5), (3, 2, 150),
+    (0, 5, 0), (1, 2147483647, 0),
+])
+def test_percent_rounds_half_up_exactly(done, goal, expected):
+    value = percent(done, goal)
+    assert value == expected
+    assert isinstance(value, int) == float(expected).is_integer()
 
 
 def test_goal_reduced_below_completed_exceeds_100_and_touches_no_serial(
