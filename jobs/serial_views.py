@@ -23,7 +23,7 @@ def create_serials():
 @bp.get("/serials")
 def list_serials():
     """List Serials: 200 with the serials matching `jobId`, `pathId`, `status`, by id."""
-    filters = filter_schema.load(request.args.to_dict())
+    filters = filter_schema.load(request.args)
     return serial_schema.dump(serial_service.list_serials(**filters), many=True)
 
 

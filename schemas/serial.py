@@ -1,11 +1,12 @@
 """Serial request and response schemas (API.md: Serial)."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, pre_load, validate
 
 from schemas.base import WireSchema
 from schemas.fields import Choice, JsonInteger, PlainString, Reference, Timestamp
 
 STATUSES = ("in_progress", "completed", "scrapped")
 SCRAP_REASONS = ("out_of_tolerance", "process_defect", "damaged", "operator_error", "other")
+FILTERS = ("jobId", "pathId", "status")
 MAX_BATCH = 10000
 NOTE_MAX = 1000
 
@@ -35,11 +36,25 @@ class SerialCreateSchema(WireSchema):
 
 
 class SerialFilterSchema(WireSchema):
-    """GET /api/serials query: optional exact-match filters `jobId`, `pathId`, `status`."""
+    """GET /api/serials query: optional exact-match filters `jobId`, `pathId`, `status`.
+
+    Loads a werkzeug MultiDict. An empty value (`?jobId=`) means no filter; a
+    filter given twice is ambiguous: "{field} must be given at most once".
+    """
 
     job_id = PlainString(data_key="jobId")
     path_id = PlainString(data_key="pathId")
     status = Choice(STATUSES)
+
+    @pre_load
+    def _single_values(self, args, **kwargs) -> dict:
+        repeated = {
+            key: [f"{key} must be given at most once"]
+            for key in FILTERS if len(args.getlist(key)) > 1
+        }
+        if repeated:
+            raise ValidationError(repeated)
+        return {key: args[key] for key in FILTERS if args.get(key)}
 
 
 class ScrapSchema(WireSchema):

@@ -135,6 +135,8 @@ def mixed(client, job, path, make_job, make_path, make_serials):
     ("?jobId={job}&pathId={other}", []),
     ("?jobId=job_missing0000", []),
     ("?unknown=1", ["SN-00001", "SN-00002", "SN-00003", "SN-00004", "SN-00005"]),
+    ("?jobId=&pathId=&status=", ["SN-00001", "SN-00002", "SN-00003", "SN-00004", "SN-00005"]),
+    ("?status=&pathId={rework}", ["SN-00004"]),
 ])
 def test_list_serials_filters(client, mixed, query, expected):
     ids = {name: mixed[name]["id"] for name in ("job", "path", "rework", "other")}
@@ -143,7 +145,18 @@ def test_list_serials_filters(client, mixed, query, expected):
     assert [s["id"] for s in response.json] == expected
 
 
-@pytest.mark.parametrize("status", ["done", "", "COMPLETED", "in-progress"])
+@pytest.mark.parametrize("query,field", [
+    ("?status=completed&status=bogus", "status"),
+    ("?jobId=a&jobId=b", "jobId"),
+    ("?pathId=a&pathId=", "pathId"),
+])
+def test_list_serials_repeated_filter_is_400(client, mixed, query, field):
+    message = f"{field} must be given at most once"
+    response = client.get("/api/serials" + query)
+    assert response.json == error_body(400, "Bad Request", message, {field: [message]})
+
+
+@pytest.mark.parametrize("status", ["done", "COMPLETED", "in-progress", "%20"])
 def test_list_serials_unknown_status_is_400(client, mixed, status):
     response = client.get(f"/api/serials?status={status}")
     message = "status must be one of: in_progress, completed, scrapped"
