@@ -2,7 +2,7 @@
 import os
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Flask, Response
 
 from jobs import bp
 from jobs.cli import register_commands
@@ -31,11 +31,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(config or {})
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    app.url_map.merge_slashes = False
 
     open_database(app.config["DATABASE_URL"])
     create_tables()
     app.before_request(_open_connection)
     app.teardown_request(_close_connection)
+    app.after_request(_drop_empty_content_type)
 
     app.register_blueprint(bp)
     register_error_handlers(app)
@@ -47,6 +49,13 @@ def _open_connection() -> None:
     # Returns None explicitly: a before_request value other than None is taken
     # as the response, and connect() returns False when already connected.
     db.connect(reuse_if_open=True)
+
+
+def _drop_empty_content_type(response: Response) -> Response:
+    # Flask labels empty answers (204, automatic OPTIONS) text/html.
+    if response.status_code == 204 or response.calculate_content_length() == 0:
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def _close_connection(exc: BaseException | None) -> None:

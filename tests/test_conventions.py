@@ -114,3 +114,23 @@ def test_crash_is_bare_500_and_logged(client, monkeypatch, caplog):
 
 def test_json_keys_are_not_sorted(client, job):
     assert list(client.get(f"/api/jobs/{job['id']}").json)[:3] == ["id", "name", "goalQuantity"]
+
+
+def test_doubled_slash_is_json_404_not_redirect(client, job):
+    for path in ("/api//jobs", f"/api//jobs/{job['id']}"):
+        assert_error(client.get(path), 404, "Not Found", "Not Found")
+
+
+def test_empty_responses_have_no_content_type(client, job):
+    deleted = client.delete(f"/api/jobs/{job['id']}")
+    options = client.options("/api/jobs")
+    assert (deleted.status_code, options.status_code) == (204, 200)
+    assert "Content-Type" not in deleted.headers
+    assert "Content-Type" not in options.headers
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate"])
+def test_compressed_body_is_415(client, job, encoding):
+    response = put_raw(client, job["id"], b'{"name": "x"}', headers={"Content-Encoding": encoding})
+    assert_error(response, 415, "Unsupported Media Type", "Content-Encoding is not supported")
+    assert client.get(f"/api/jobs/{job['id']}").json["name"] == job["name"]
