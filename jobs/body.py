@@ -9,6 +9,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from jobs.errors import BadRequest, UnsupportedMediaType
 
 INVALID_JSON = "Request body must be valid JSON"
+NOT_AN_OBJECT = "Request body must be a JSON object"
+NOT_JSON_MEDIA_TYPE = "Content-Type must be application/json"
 # A \uD800-\uDFFF escape may decode to a lone surrogate, which is not storable text.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -51,8 +53,8 @@ def json_body() -> dict:
         # body that reaches the cap is taken as over it.
         raise RequestEntityTooLarge()
     if not request.is_json:
-        raise UnsupportedMediaType("Content-Type must be application/json")
+        raise UnsupportedMediaType(NOT_JSON_MEDIA_TYPE)
     value = parse_json(raw)
     if not isinstance(value, dict):
-        raise BadRequest("Request body must be a JSON object")
+        raise BadRequest(NOT_AN_OBJECT)
     return value

@@ -1,0 +1,40 @@
+"""What the OpenAPI document says about each `/api` route beyond its schemas.
+
+One `Route` per view endpoint (`api.<view function name>`); see `jobs.openapi.Route`.
+The URL, methods, path parameters and summary come from the route itself,
+field types and 400 messages from the schemas. Messages are worded as in API.md.
+"""
+from flask import Flask
+
+from jobs.openapi import Route, build_document
+from schemas.health import HealthSchema
+from schemas.job import JobCreateSchema, JobDetailSchema, JobSchema, JobUpdateSchema
+
+JOB_NOT_FOUND = {404: ("Job not found: {id}",)}
+
+ROUTES = {
+    "api.list_jobs": Route(JobSchema(many=True)),
+    "api.create_job": Route(
+        JobSchema, status=201, body=JobCreateSchema,
+        headers={"Location": "`/api/jobs/{id}` of the new job"},
+        examples={"create": {"name": "JOB-2024-001", "goalQuantity": 50}},
+    ),
+    "api.get_job": Route(JobDetailSchema, errors=JOB_NOT_FOUND),
+    "api.update_job": Route(
+        JobSchema, body=JobUpdateSchema, errors=JOB_NOT_FOUND,
+        examples={"both": {"name": "JOB-2024-001-REV2", "goalQuantity": 75},
+                  "goalQuantity": {"goalQuantity": 100}},
+    ),
+    "api.delete_job": Route(
+        None, status=204, errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)},
+    ),
+    "api.health": Route(HealthSchema, errors={503: ("Service Unavailable",)}),
+    "api.openapi_document": Route({"type": "object"}),
+}
+
+
+def api_document(app: Flask) -> dict:
+    """Return `app`'s OpenAPI document, built on first use and kept in `app.extensions`."""
+    if "openapi" not in app.extensions:
+        app.extensions["openapi"] = build_document(app, ROUTES)
+    return app.extensions["openapi"]
