@@ -65,7 +65,9 @@ class Route:
             media = {"schema": self.body}
             if self.examples:
                 media["examples"] = {name: {"value": v} for name, v in self.examples.items()}
-            operation["requestBody"] = {"content": {JSON: media}}
+            # An empty body counts as `{}`, so the body is required only when `{}` is invalid.
+            required = any(f.required for f in self.body().fields.values())
+            operation["requestBody"] = {"required": required, "content": {JSON: media}}
         return operation
 
     def _responses(self) -> dict:
