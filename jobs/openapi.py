@@ -28,6 +28,10 @@ from schemas.fields import WireField
 JSON = "application/json"
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+# What `str.strip` removes (Python's whitespace, which includes \x1c-\x1f), spelled
+# out so that every regex engine reads "contains something else" the same way.
+NOT_ONLY_WHITESPACE = "[^" + "".join(
+    f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace()) + "]"
 _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT), 413: (HTTP_MESSAGES[413],),
                 415: (NOT_JSON_MEDIA_TYPE,)}
 
@@ -128,7 +132,7 @@ def _wire_field_properties(self, wire_field, **kwargs) -> dict:
     if isinstance(wire_field, JsonInteger):
         return {"minimum": 1, "maximum": wire_field.maximum}
     if isinstance(wire_field, Name):
-        return {"minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S",
+        return {"minLength": 1, "maxLength": NAME_MAX, "pattern": NOT_ONLY_WHITESPACE,
                 "description": "trimmed of leading and trailing whitespace before the checks"}
     if isinstance(wire_field, StringList):
         return {"items": {"type": "string"}}

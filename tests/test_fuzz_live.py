@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from jobs.openapi_routes import api_document
-from tests.live import Gunicorn
+from tests.live import serve
 
 pytestmark = pytest.mark.live
 
@@ -36,10 +36,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = Gunicorn(tmp_path_factory.mktemp("fuzz") / "fuzz.db", workers=2)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log_text()
+    yield from serve(tmp_path_factory.mktemp("fuzz"))
 
 
 @pytest.fixture(scope="module")

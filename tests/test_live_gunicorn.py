@@ -5,17 +5,14 @@ import threading
 import pytest
 import requests
 
-from tests.live import Gunicorn
+from tests.live import serve
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = Gunicorn(tmp_path_factory.mktemp("live") / "live.db", workers=2)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log_text()
+    yield from serve(tmp_path_factory.mktemp("live"))
 
 
 def create_job(base, **fields):

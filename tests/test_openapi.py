@@ -1,5 +1,6 @@
 """GET /api/openapi.json and `flask openapi`: valid OpenAPI 3 that documents every route."""
 import json
+import re
 
 import pytest
 from flask import Blueprint, Flask
@@ -155,3 +156,15 @@ def test_request_body_is_required_only_where_an_empty_body_is_a_400(client, docu
     assert update["required"] is False
     job = client.post("/api/jobs", json={"name": "J", "goalQuantity": 1}).json
     assert client.put(f"/api/jobs/{job['id']}").status_code == 200
+
+
+@pytest.mark.parametrize("blank", ["\x1d\x1d", "\x1f", " \u3000\t"])
+def test_name_pattern_matches_what_trimming_removes(client, document, blank):
+    """Found by schemathesis (positive_data_acceptance): `\\S` took `"\\x1d\\x1d"` for a
+    name, but `str.strip` removes \\x1c-\\x1f, so the service says `name is required`."""
+    pattern = document["components"]["schemas"]["JobCreate"]["properties"]["name"]["pattern"]
+    assert re.search(pattern, blank) is None
+    assert re.search(pattern, blank + "x")
+    response = client.post("/api/jobs", json={"name": blank, "goalQuantity": 1})
+    assert (response.status_code, response.json["message"]) == (400, "name is required")
+    assert client.get("/api/jobs").json == []
