@@ -55,6 +55,7 @@ class Route:
     errors: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     examples: Mapping[str, dict] = field(default_factory=dict)
+    media_type: str = JSON
 
     def operation(self, view, operation_id: str) -> dict:
         """Return the OpenAPI Operation object for `view`."""
@@ -77,7 +78,7 @@ class Route:
     def _responses(self) -> dict:
         success = {"description": HTTP_STATUS_CODES[self.status]}
         if self.response is not None:
-            success["content"] = {JSON: {"schema": self.response}}
+            success["content"] = {self.media_type: {"schema": self.response}}
         if self.headers:
             success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                                   for name, text in self.headers.items()}

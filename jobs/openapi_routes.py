@@ -30,6 +30,7 @@ ROUTES = {
     ),
     "api.health": Route(HealthSchema, errors={503: ("Service Unavailable",)}),
     "api.openapi_document": Route({"type": "object"}),
+    "api.api_docs": Route({"type": "string"}, media_type="text/html"),
 }
 
 

@@ -168,3 +168,14 @@ def test_name_pattern_matches_what_trimming_removes(client, document, blank):
     response = client.post("/api/jobs", json={"name": blank, "goalQuantity": 1})
     assert (response.status_code, response.json["message"]) == (400, "name is required")
     assert client.get("/api/jobs").json == []
+
+
+def test_api_page_is_self_contained_html(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    for text in ("Update Job (the seed)", "name cannot be empty", "Job not found: {id}",
+                 'id="schema-JobUpdate"', "maxLength: 255"):
+        assert text in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
