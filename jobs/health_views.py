@@ -8,6 +8,6 @@ health_schema = HealthSchema()
 
 @bp.get("/health")
 def health():
-    """Health check: 200 `{"status": "ok"}` after a real `SELECT 1`; a database error becomes 503."""
+    """Health check: 200 `{"status": "ok"}` after a real `SELECT 1`; a database error is 503."""
     db.execute_sql("SELECT 1").fetchone()
     return health_schema.dump({"status": "ok"})

@@ -26,7 +26,8 @@ ROUTES = {
                   "goalQuantity": {"goalQuantity": 100}},
     ),
     "api.delete_job": Route(
-        None, status=204, errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)},
+        None, status=204,
+        errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)},
     ),
     "api.health": Route(HealthSchema, errors={503: ("Service Unavailable",)}),
     "api.openapi_document": Route({"type": "object"}),

@@ -67,7 +67,7 @@ class Gunicorn:
 
 
 def serve(directory: Path, workers: int = 2):
-    """Yield a `Gunicorn` on `directory`/live.db; stop it after and check its log has no traceback."""
+    """Yield a `Gunicorn` on `directory`/live.db; stop it after, check its log has no traceback."""
     server = Gunicorn(directory / "live.db", workers=workers)
     yield server
     server.stop()
