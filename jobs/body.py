@@ -10,6 +10,9 @@ from jobs.errors import BadRequest, UnsupportedMediaType
 
 INVALID_JSON = "Request body must be valid JSON"
 UNREADABLE = "Request body could not be read"
+NOT_AN_OBJECT = "Request body must be a JSON object"
+NOT_JSON_MEDIA_TYPE = "Content-Type must be application/json"
+UNSUPPORTED_ENCODING = "Content-Encoding is not supported"
 # A \uD800-\uDFFF escape may decode to a lone surrogate, which is not storable text.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -65,10 +68,10 @@ def json_body() -> dict:
         # body that reaches the cap is taken as over it.
         raise RequestEntityTooLarge()
     if not request.is_json:
-        raise UnsupportedMediaType("Content-Type must be application/json")
+        raise UnsupportedMediaType(NOT_JSON_MEDIA_TYPE)
     if request.content_encoding not in (None, "", "identity"):
-        raise UnsupportedMediaType("Content-Encoding is not supported")
+        raise UnsupportedMediaType(UNSUPPORTED_ENCODING)
     value = parse_json(raw)
     if not isinstance(value, dict):
-        raise BadRequest("Request body must be a JSON object")
+        raise BadRequest(NOT_AN_OBJECT)
     return value

@@ -1,8 +1,12 @@
-"""Flask CLI commands: `flask --app app init-db`."""
+"""Flask CLI commands: `flask --app app init-db`, `flask --app app openapi`."""
+import json
+
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from jobs.models import create_tables
+from jobs.openapi_routes import api_document
 
 
 @click.command("init-db")
@@ -12,6 +16,14 @@ def init_db_command() -> None:
     click.echo("Initialized the database.")
 
 
+@click.command("openapi")
+@with_appcontext
+def openapi_command() -> None:
+    """Print the OpenAPI 3 document, the same as GET /api/openapi.json."""
+    click.echo(json.dumps(api_document(current_app), indent=2, ensure_ascii=False))
+
+
 def register_commands(app: Flask) -> None:
     """Add the service's commands to `flask --app app`."""
     app.cli.add_command(init_db_command)
+    app.cli.add_command(openapi_command)

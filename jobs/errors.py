@@ -12,7 +12,11 @@ from peewee import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from schemas.error import ErrorSchema
+
 log = logging.getLogger(__name__)
+
+_error_schema = ErrorSchema()
 
 HTTP_MESSAGES = {
     413: "Request body must be at most 1 MiB",
@@ -60,16 +64,19 @@ class ServiceUnavailable(ApiError):
     status = 503
 
 
-def error_response(status: int, message: str, errors: dict | None = None):
-    """Build the JSON error envelope for `status`; `errors` maps fields to messages."""
-    body = {
-        "statusCode": status,
-        "statusMessage": HTTP_STATUS_CODES.get(status, "Unknown Error"),
+def error_body(status: int, message: str, errors: dict | None = None) -> dict:
+    """Return the error envelope for `status` as a dict; `errors` maps fields to messages."""
+    return _error_schema.dump({
+        "status_code": status,
+        "status_message": HTTP_STATUS_CODES.get(status, "Unknown Error"),
         "message": message,
-    }
-    if errors is not None:
-        body["data"] = {"errors": errors}
-    return jsonify(body), status
+        "data": None if errors is None else {"errors": errors},
+    })
+
+
+def error_response(status: int, message: str, errors: dict | None = None):
+    """Build the JSON error response for `status` (see `error_body`)."""
+    return jsonify(error_body(status, message, errors)), status
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:

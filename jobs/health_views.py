@@ -1,10 +1,13 @@
 """GET /api/health (API.md: Operations)."""
 from jobs.api import bp
 from jobs.db import db
+from schemas.health import HealthSchema
+
+health_schema = HealthSchema()
 
 
 @bp.get("/health")
 def health():
-    """200 `{"status": "ok"}` after a real `SELECT 1`; a database error becomes 503."""
+    """Health check: 200 `{"status": "ok"}` after a real `SELECT 1`; a database error is 503."""
     db.execute_sql("SELECT 1").fetchone()
-    return {"status": "ok"}
+    return health_schema.dump({"status": "ok"})

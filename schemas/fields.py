@@ -17,7 +17,21 @@ class WireField(fields.Field):
 
     def make_error(self, key: str, **kwargs) -> ValidationError:
         """Build the ValidationError for `key`, naming the field as the client sent it."""
-        return super().make_error(key, field=self.data_key or self.name, **kwargs)
+        args = {"field": self.data_key or self.name, **self.message_args(), **kwargs}
+        return super().make_error(key, **args)
+
+    def message_args(self) -> dict:
+        """Return the values the message templates use besides `{field}`."""
+        return {}
+
+    def messages(self) -> list[str]:
+        """Return every distinct message this field can produce, in declaration order.
+
+        The OpenAPI document shows them as the examples of the 400 answer.
+        """
+        keys = [key for key, text in self.error_messages.items()
+                if "{field}" in text and (key != "required" or self.required)]
+        return list(dict.fromkeys(self.make_error(key).messages[0] for key in keys))
 
 
 class JsonInteger(WireField):
@@ -42,13 +56,16 @@ class JsonInteger(WireField):
         super().__init__(**kwargs)
         self.maximum = maximum
 
+    def message_args(self) -> dict:
+        return {"maximum": self.maximum}
+
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             raise self.make_error("invalid")
         if value <= 0:
             raise self.make_error("positive")
         if value > self.maximum:
-            raise self.make_error("too_large", maximum=self.maximum)
+            raise self.make_error("too_large")
         if value != int(value):
             raise self.make_error("integer")
         return int(value)
@@ -75,6 +92,9 @@ class Name(WireField):
         self.error_messages["null"] = empty
         self.error_messages["empty"] = empty
 
+    def message_args(self) -> dict:
+        return {"maximum": NAME_MAX}
+
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         if not isinstance(value, str):
             raise self.make_error("invalid")
@@ -82,7 +102,7 @@ class Name(WireField):
         if not value:
             raise self.make_error("empty")
         if len(value) > NAME_MAX:
-            raise self.make_error("too_long", maximum=NAME_MAX)
+            raise self.make_error("too_long")
         return value
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -172,8 +192,8 @@ class Choice(WireField):
         super().__init__(**kwargs)
         self.choices = choices
 
-    def make_error(self, key: str, **kwargs) -> ValidationError:
-        return super().make_error(key, choices=", ".join(self.choices), **kwargs)
+    def message_args(self) -> dict:
+        return {"choices": ", ".join(self.choices)}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         if not isinstance(value, str) or value not in self.choices:

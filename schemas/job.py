@@ -9,17 +9,17 @@ from schemas.fields import JsonInteger, Name, PlainString, StringList, Timestamp
 class JobSchema(WireSchema):
     """The Job object as sent to clients, fields in the documented order."""
 
-    id = fields.String()
-    name = fields.String()
-    goal_quantity = fields.Integer(data_key="goalQuantity")
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    goal_quantity = fields.Integer(data_key="goalQuantity", required=True)
     jira_ticket_key = fields.String(data_key="jiraTicketKey")
     jira_ticket_summary = fields.String(data_key="jiraTicketSummary")
     jira_part_number = fields.String(data_key="jiraPartNumber")
     jira_priority = fields.String(data_key="jiraPriority")
     jira_epic_link = fields.String(data_key="jiraEpicLink")
     jira_labels = fields.List(fields.String(), data_key="jiraLabels")
-    created_at = Timestamp(data_key="createdAt")
-    updated_at = Timestamp(data_key="updatedAt")
+    created_at = Timestamp(data_key="createdAt", required=True)
+    updated_at = Timestamp(data_key="updatedAt", required=True)
 
 
 class JobCreateSchema(WireSchema):
@@ -53,29 +53,36 @@ class JobUpdateSchema(WireSchema):
     goal_quantity = JsonInteger(data_key="goalQuantity")
 
 
+def percent_field() -> fields.Raw:
+    """`percentComplete`: 2 decimals, a whole number dumped as an int (`progress.percent`)."""
+    return fields.Raw(data_key="percentComplete", required=True, metadata={"type": "number"})
+
+
 class PathProgressSchema(WireSchema):
     """One entry of `progress.pathProgress`."""
 
-    path_id = fields.String(data_key="pathId")
-    path_name = fields.String(data_key="pathName")
-    goal = fields.Integer()
-    completed = fields.Integer()
-    percent_complete = fields.Raw(data_key="percentComplete")
+    path_id = fields.String(data_key="pathId", required=True)
+    path_name = fields.String(data_key="pathName", required=True)
+    goal = fields.Integer(required=True)
+    completed = fields.Integer(required=True)
+    percent_complete = percent_field()
 
 
 class ProgressSchema(WireSchema):
     """Get Job's `progress` object (API.md: GET /api/jobs/{id})."""
 
-    total_goal = fields.Integer(data_key="totalGoal")
-    total_completed = fields.Integer(data_key="totalCompleted")
-    total_in_progress = fields.Integer(data_key="totalInProgress")
-    total_scrapped = fields.Integer(data_key="totalScrapped")
-    percent_complete = fields.Raw(data_key="percentComplete")
-    path_progress = fields.List(fields.Nested(PathProgressSchema), data_key="pathProgress")
+    total_goal = fields.Integer(data_key="totalGoal", required=True)
+    total_completed = fields.Integer(data_key="totalCompleted", required=True)
+    total_in_progress = fields.Integer(data_key="totalInProgress", required=True)
+    total_scrapped = fields.Integer(data_key="totalScrapped", required=True)
+    percent_complete = percent_field()
+    path_progress = fields.List(
+        fields.Nested(PathProgressSchema), data_key="pathProgress", required=True
+    )
 
 
 class JobDetailSchema(JobSchema):
     """Get Job's answer: the Job fields, then `paths` and `progress`."""
 
-    paths = fields.List(fields.Nested(PathSchema))
-    progress = fields.Nested(ProgressSchema)
+    paths = fields.List(fields.Nested(PathSchema), required=True)
+    progress = fields.Nested(ProgressSchema, required=True)

@@ -29,6 +29,10 @@ class ObjectList(WireField, fields.List):
     def __init__(self, schema, **kwargs):
         super().__init__(fields.Nested(schema), **kwargs)
 
+    def message_args(self) -> dict:
+        """Name the failing item `i` where no index is known (the OpenAPI examples)."""
+        return {"index": "i"}
+
     def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
         if not isinstance(value, list) or not value:
             raise self.make_error("invalid")

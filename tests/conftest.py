@@ -2,7 +2,7 @@
 import pytest
 
 from app import create_app
-from tests.live import Gunicorn
+from tests.live import serve
 
 
 @pytest.fixture
@@ -17,10 +17,7 @@ def server(tmp_path_factory):
 
     Stopped by PID afterwards; a traceback in its log fails the module.
     """
-    server = Gunicorn(tmp_path_factory.mktemp("live") / "live.db", workers=2)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log_text()
+    yield from serve(tmp_path_factory.mktemp("live"))
 
 
 @pytest.fixture

@@ -64,3 +64,11 @@ class Gunicorn:
 
     def log_text(self) -> str:
         return self.db_path.with_suffix(".log").read_text(errors="replace")
+
+
+def serve(directory: Path, workers: int = 2):
+    """Yield a `Gunicorn` on `directory`/live.db; stop it after, check its log has no traceback."""
+    server = Gunicorn(directory / "live.db", workers=workers)
+    yield server
+    server.stop()
+    assert "Traceback" not in server.log_text()

@@ -1,0 +1,208 @@
+"""The OpenAPI 3 document, built from the app's `/api` routes and the marshmallow schemas.
+
+`build_document` walks `app.url_map`: every `/api` rule whose endpoint has a
+`Route` in the table it is given becomes one operation per method (HEAD and
+OPTIONS excepted), with its path parameters, the view docstring's first line
+as summary, its request and response schemas, and one example error envelope
+per documented message. A rule without a `Route` is left out, which the
+route/document agreement test reports.
+"""
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
+from marshmallow import Schema, fields
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import Rule
+
+from jobs.body import (
+    INVALID_JSON, NOT_AN_OBJECT, NOT_JSON_MEDIA_TYPE, UNREADABLE, UNSUPPORTED_ENCODING,
+)
+from jobs.errors import HTTP_MESSAGES, error_body, flatten_errors
+from schemas.error import ErrorSchema
+from schemas.path import ObjectList
+from schemas.fields import (
+    NAME_MAX, Boolean, Choice, JsonInteger, Name, PlainString, Reference, StringList, Timestamp,
+)
+from schemas.fields import WireField
+
+JSON = "application/json"
+IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+_RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+# What `str.strip` removes (Python's whitespace, which includes \x1c-\x1f), spelled
+# out so that every regex engine reads "contains something else" the same way.
+NOT_ONLY_WHITESPACE = "[^" + "".join(
+    f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace()) + "]"
+_BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSAGES[413],),
+                415: (NOT_JSON_MEDIA_TYPE, UNSUPPORTED_ENCODING)}
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the document says about one view beyond its URL, methods and summary.
+
+    `response`: the success body (schema class or instance, a JSON Schema dict,
+    or None for no body); `status`: the success status; `body`: the request
+    body schema (adds the 400/413/415 body-reading errors and one 400 example
+    per field message); `query`: a schema of query parameters; `errors`: more
+    documented messages per status, worded as in API.md; `headers`: success
+    headers and their meaning; `examples`: request-body examples by name.
+    """
+
+    response: type[Schema] | Schema | dict | None
+    status: int = 200
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    errors: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    examples: Mapping[str, dict] = field(default_factory=dict)
+    media_type: str = JSON
+
+    def operation(self, view, operation_id: str) -> dict:
+        """Return the OpenAPI Operation object for `view`."""
+        summary, _, description = (view.__doc__ or "").strip().partition("\n")
+        operation = {"summary": summary, "operationId": operation_id,
+                     "responses": self._responses()}
+        if description.strip():
+            operation["description"] = description.strip()
+        if self.query is not None:
+            operation["parameters"] = [{"in": "query", "schema": self.query}]
+        if self.body is not None:
+            media = {"schema": self.body}
+            if self.examples:
+                media["examples"] = {name: {"value": v} for name, v in self.examples.items()}
+            # An empty body counts as `{}`, so the body is required only when `{}` is invalid.
+            required = any(f.required for f in self.body().fields.values())
+            operation["requestBody"] = {"required": required, "content": {JSON: media}}
+        return operation
+
+    def _responses(self) -> dict:
+        success = {"description": HTTP_STATUS_CODES[self.status]}
+        if self.response is not None:
+            success["content"] = {self.media_type: {"schema": self.response}}
+        if self.headers:
+            success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                                  for name, text in self.headers.items()}
+        answers = {str(self.status): success}
+        for status, examples in sorted(self._error_examples().items()):
+            answers[str(status)] = {
+                "description": HTTP_STATUS_CODES[status],
+                "content": {JSON: {"schema": ErrorSchema, "examples": examples}},
+            }
+        return answers
+
+    def _error_examples(self) -> dict[int, dict]:
+        examples: dict[int, dict] = defaultdict(dict)
+        documented = {**_BODY_ERRORS} if self.body is not None else {}
+        for status, messages in self.errors.items():
+            documented[status] = documented.get(status, ()) + tuple(messages)
+        for status, messages in documented.items():
+            for message in messages:
+                examples[status][message] = {"value": error_body(status, message)}
+        if self.body is not None:
+            for error in field_errors(self.body()):
+                (message,), = flatten_errors(error).values()
+                examples[400][message] = {"value": error_body(400, message, flatten_errors(error))}
+        return examples
+
+
+def field_errors(schema: Schema):
+    """Yield one marshmallow-style error dict per message the schema's fields can produce."""
+    for name, wire_field in schema.fields.items():
+        key = wire_field.data_key or name
+        if isinstance(wire_field, WireField):
+            for message in wire_field.messages():
+                yield {key: [message]}
+        inner = wire_field.inner if isinstance(wire_field, fields.List) else wire_field
+        if isinstance(inner, fields.Nested):
+            for error in field_errors(inner.schema):
+                yield {key: error if inner is wire_field else {0: error}}
+
+
+def openapi_path(rule: Rule) -> str:
+    """Return the rule's URL in OpenAPI form: `/api/jobs/<job_id>` -> `/api/jobs/{job_id}`."""
+    return _RULE_ARGUMENT.sub(r"{\1}", rule.rule)
+
+
+def _path_parameters(rule: Rule) -> list[dict]:
+    return [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+            for name in _RULE_ARGUMENT.findall(rule.rule)]
+
+
+def _wire_field_properties(self, wire_field, **kwargs) -> dict:
+    """apispec attribute function: the OpenAPI bounds of our custom fields."""
+    if isinstance(wire_field, JsonInteger):
+        return {"minimum": 1, "maximum": wire_field.maximum}
+    if isinstance(wire_field, Name):
+        return {"minLength": 1, "maxLength": NAME_MAX, "pattern": NOT_ONLY_WHITESPACE,
+                "description": "trimmed of leading and trailing whitespace before the checks"}
+    if isinstance(wire_field, StringList):
+        return {"items": {"type": "string"}}
+    if isinstance(wire_field, Choice):
+        return {"enum": list(wire_field.choices)}
+    if isinstance(wire_field, Reference):
+        return {"minLength": 1}
+    if isinstance(wire_field, ObjectList):
+        return {"minItems": 1}
+    if isinstance(wire_field, Timestamp):
+        return {"example": "2024-01-20T16:45:00.000Z"}
+    return {}
+
+
+def _new_spec() -> APISpec:
+    marshmallow = MarshmallowPlugin()
+    spec = APISpec(
+        title="Shop-floor Jobs", version="1.0.0", openapi_version="3.0.3",
+        plugins=[marshmallow],
+        info={"description": "Production jobs, their paths, serials and live progress."},
+    )
+    converter = marshmallow.converter
+    for wire_class, openapi_type, openapi_format in (
+        (JsonInteger, "integer", None), (Name, "string", None), (PlainString, "string", None),
+        (StringList, "array", None), (Choice, "string", None), (Timestamp, "string", "date-time"),
+        (Boolean, "boolean", None),
+    ):
+        converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
+    converter.add_attribute_function(_wire_field_properties)
+    spec.components.schema("Error", schema=ErrorSchema)
+    return spec
+
+
+def build_document(app: Flask, routes: Mapping[str, Route]) -> dict:
+    """Return the OpenAPI document (a dict) of `app`'s `/api` rules described in `routes`.
+
+    `routes` maps endpoint names (`api.<view function>`) to their `Route`.
+    """
+    spec = _new_spec()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        route = routes.get(rule.endpoint)
+        if route is None or not rule.rule.startswith("/api/"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        methods = sorted(rule.methods - IMPLICIT_METHODS)
+        operations = {
+            method.lower(): route.operation(
+                view, view.__name__ if len(methods) == 1 else f"{view.__name__}_{method.lower()}"
+            )
+            for method in methods
+        }
+        spec.path(path=openapi_path(rule), operations=operations,
+                  parameters=_path_parameters(rule))
+    document = spec.to_dict()
+    _allow_empty_query_values(document)
+    return {"openapi": document.pop("openapi"), **document}
+
+
+def _allow_empty_query_values(document: dict) -> None:
+    # Our query filters are optional and an empty value (`?status=`) means no
+    # filter (README, Decisions); OpenAPI says so with `allowEmptyValue`.
+    for item in document["paths"].values():
+        operations = [value for key, value in item.items() if key != "parameters"]
+        for operation in operations:
+            for parameter in operation.get("parameters", ()):
+                if parameter["in"] == "query":
+                    parameter["allowEmptyValue"] = True

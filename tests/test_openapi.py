@@ -1,0 +1,182 @@
+"""GET /api/openapi.json and `flask openapi`: valid OpenAPI 3 that documents every route."""
+import json
+import re
+
+import pytest
+from flask import Blueprint, Flask
+from marshmallow import Schema, fields
+from openapi_spec_validator import validate
+
+from jobs.openapi import Route, build_document
+from jobs.openapi_routes import ROUTES
+from schemas.fields import Choice, JsonInteger, Name, Timestamp
+
+UPDATE_JOB_400 = [
+    "Request body must be valid JSON",
+    "Request body must be a JSON object",
+    "Request body could not be read",
+    "name cannot be empty",
+    "name must be a string",
+    "name must be at most 255 characters",
+    "goalQuantity must be a number",
+    "goalQuantity must be greater than 0",
+    "goalQuantity must be at most 2147483647",
+    "goalQuantity must be an integer",
+]
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    return response.json
+
+
+def route_operations(app: Flask) -> set[tuple[str, str]]:
+    """(OpenAPI path, method) of every /api rule, HEAD and OPTIONS aside."""
+    return {
+        (rule.rule.replace("<", "{").replace(">", "}"), method.lower())
+        for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def document_operations(document: dict) -> set[tuple[str, str]]:
+    return {
+        (path, method)
+        for path, item in document["paths"].items()
+        for method in item if method != "parameters"
+    }
+
+
+def test_document_is_valid_openapi_3(document):
+    validate(document)
+    assert document["openapi"].startswith("3.")
+
+
+def test_every_route_is_documented_and_every_entry_is_a_route(app, document):
+    assert document_operations(document) == route_operations(app)
+    assert set(ROUTES) == {rule.endpoint for rule in app.url_map.iter_rules()
+                           if rule.rule.startswith("/api/")}
+
+
+def test_a_route_without_entry_is_reported(app):
+    partial = {name: route for name, route in ROUTES.items() if name != "api.delete_job"}
+    missing = route_operations(app) - document_operations(build_document(app, partial))
+    assert missing == {("/api/jobs/{job_id}", "delete")}
+
+
+def test_cli_prints_the_served_document(app, document):
+    result = app.test_cli_runner().invoke(args=["openapi"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == document
+
+
+def test_update_job_documents_seed_messages_and_statuses(document):
+    put = document["paths"]["/api/jobs/{job_id}"]["put"]
+    assert set(put["responses"]) == {"200", "400", "404", "413", "415"}
+    examples = put["responses"]["400"]["content"]["application/json"]["examples"]
+    assert list(examples) == UPDATE_JOB_400
+    assert examples["name cannot be empty"]["value"] == {
+        "statusCode": 400, "statusMessage": "Bad Request", "message": "name cannot be empty",
+        "data": {"errors": {"name": ["name cannot be empty"]}},
+    }
+    not_found = put["responses"]["404"]["content"]["application/json"]["examples"]
+    assert list(not_found) == ["Job not found: {id}"]
+    assert document["paths"]["/api/jobs/{job_id}"]["patch"]["responses"] == put["responses"]
+
+
+def test_delete_job_has_no_body_and_documents_409(document):
+    responses = document["paths"]["/api/jobs/{job_id}"]["delete"]["responses"]
+    assert "content" not in responses["204"]
+    assert list(responses["409"]["content"]["application/json"]["examples"]) == [
+        "Cannot delete job: it has {n} serial(s)"]
+
+
+def test_custom_fields_have_openapi_types(document):
+    schemas = document["components"]["schemas"]
+    assert schemas["JobUpdate"]["properties"]["goalQuantity"] == {
+        "type": "integer", "minimum": 1, "maximum": 2147483647}
+    name = schemas["JobCreate"]["properties"]["name"]
+    assert (name["type"], name["minLength"], name["maxLength"]) == ("string", 1, 255)
+    assert schemas["JobCreate"]["properties"]["jiraLabels"] == {
+        "type": "array", "items": {"type": "string"}}
+    assert schemas["Job"]["properties"]["createdAt"]["format"] == "date-time"
+    assert set(schemas["Job"]["required"]) == {"id", "name", "goalQuantity", "createdAt",
+                                               "updatedAt"}
+
+
+class StepSchema(Schema):
+    name = Name(required=True)
+    kind = Choice(("physical", "preferred"), data_key="dependencyType")
+
+
+class BatchSchema(Schema):
+    quantity = JsonInteger(maximum=10000, required=True)
+    made_at = Timestamp(data_key="madeAt")
+    steps = fields.List(fields.Nested(StepSchema))
+
+
+def test_route_options_nested_messages_and_choices():
+
+    app = Flask(__name__)
+    bp = Blueprint("api", __name__, url_prefix="/api")
+
+    @bp.post("/things/<int:thing_id>/batch")
+    def make_batch(thing_id):
+        """Make a batch."""
+
+    app.register_blueprint(bp)
+    document = build_document(app, {"api.make_batch": Route(
+        None, status=204, body=BatchSchema, query=StepSchema, errors={400: ("Thing is closed",)})})
+    validate(document)
+    post = document["paths"]["/api/things/{thing_id}/batch"]["post"]
+    examples = post["responses"]["400"]["content"]["application/json"]["examples"]
+    assert list(examples)[3:] == [
+        "Thing is closed", "quantity is required", "quantity must be a number",
+        "quantity must be greater than 0", "quantity must be at most 10000",
+        "quantity must be an integer", "steps[0].name is required",
+        "steps[0].name must be a string", "steps[0].name must be at most 255 characters",
+        "steps[0].dependencyType must be one of: physical, preferred",
+    ]
+    assert examples["steps[0].name is required"]["value"]["data"] == {
+        "errors": {"steps[0].name": ["steps[0].name is required"]}}
+    assert [p["name"] for p in post["parameters"]] == ["name", "dependencyType"]
+    step = document["components"]["schemas"]["Step"]["properties"]
+    assert step["dependencyType"] == {"type": "string", "enum": ["physical", "preferred"]}
+    assert document["components"]["schemas"]["Batch"]["properties"]["quantity"]["maximum"] == 10000
+
+
+def test_request_body_is_required_only_where_an_empty_body_is_a_400(client, document):
+    """Found by schemathesis (positive_data_acceptance): `curl -X POST /api/jobs` was
+    documented as valid, but an empty body counts as `{}` and Create Job needs fields."""
+    assert document["paths"]["/api/jobs"]["post"]["requestBody"]["required"] is True
+    assert client.post("/api/jobs").status_code == 400
+    update = document["paths"]["/api/jobs/{job_id}"]["put"]["requestBody"]
+    assert update["required"] is False
+    job = client.post("/api/jobs", json={"name": "J", "goalQuantity": 1}).json
+    assert client.put(f"/api/jobs/{job['id']}").status_code == 200
+
+
+@pytest.mark.parametrize("blank", ["\x1d\x1d", "\x1f", " \u3000\t"])
+def test_name_pattern_matches_what_trimming_removes(client, document, blank):
+    """Found by schemathesis (positive_data_acceptance): `\\S` took `"\\x1d\\x1d"` for a
+    name, but `str.strip` removes \\x1c-\\x1f, so the service says `name is required`."""
+    pattern = document["components"]["schemas"]["JobCreate"]["properties"]["name"]["pattern"]
+    assert re.search(pattern, blank) is None
+    assert re.search(pattern, blank + "x")
+    response = client.post("/api/jobs", json={"name": blank, "goalQuantity": 1})
+    assert (response.status_code, response.json["message"]) == (400, "name is required")
+    assert client.get("/api/jobs").json == []
+
+
+def test_api_page_is_self_contained_html(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    for text in ("Update Job (the seed)", "name cannot be empty", "Job not found: {id}",
+                 'id="schema-JobUpdate"', "maxLength: 255"):
+        assert text in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
