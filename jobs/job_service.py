@@ -3,10 +3,25 @@
 Functions take and return plain values and `Job` rows; they raise
 `NotFound`/`Conflict` and never build HTTP responses.
 """
+from functools import cache
+
 from jobs.db import db
 from jobs.errors import NotFound
 from jobs.progress import job_progress
 from jobs.models import Job, new_id, now_ms
+
+# peewee compiles a query to SQL on every call, about 0.1 ms: more than the
+# rest of a GET or PUT. The two statements of the hot path are written once
+# (columns from a fixed set, values always parameters) and run with Job.raw,
+# which still converts the row to a Job. Measured in README, Serving.
+_SELECT_BY_ID = 'SELECT * FROM "job" WHERE "id" = ?'
+_EXISTS = 'SELECT 1 FROM "job" WHERE "id" = ?'
+
+
+@cache
+def _update_returning(columns: tuple[str, ...]) -> str:
+    assignments = ", ".join(f'"{column}" = ?' for column in columns)
+    return f'UPDATE "job" SET {assignments} WHERE "id" = ? RETURNING *'
 
 
 def list_jobs() -> list[Job]:
@@ -16,10 +31,16 @@ def list_jobs() -> list[Job]:
 
 def get_job(job_id: str) -> Job:
     """Return the job `job_id`; raises NotFound `Job not found: {id}`."""
-    job = Job.get_or_none(Job.id == job_id)
+    job = next(iter(Job.raw(_SELECT_BY_ID, job_id)), None)
     if job is None:
         raise NotFound("Job", job_id)
     return job
+
+
+def require_job(job_id: str) -> None:
+    """Check that job `job_id` exists (no row is loaded); raises NotFound `Job not found: {id}`."""
+    if db.execute_sql(_EXISTS, (job_id,)).fetchone() is None:
+        raise NotFound("Job", job_id)
 
 
 def job_detail(job_id: str) -> dict:
@@ -34,23 +55,24 @@ def create_job(fields: dict) -> Job:
     return Job.create(id=new_id("job"), created_at=stamp, updated_at=stamp, **fields)
 
 
-def update_job(job: Job, changes: dict) -> Job:
-    """Apply a partial update (the seed, step 5) to a job already looked up.
+def update_job(job_id: str, changes: dict) -> Job:
+    """Apply a partial update (the seed, step 5) to job `job_id` and return it as stored.
 
     `changes` holds only the validated fields present in the body (`name`,
-    `goal_quantity`); with none, nothing is written and `job` is returned.
-    Otherwise one UPDATE writes exactly those columns plus `updated_at`, so a
+    `goal_quantity`); with none, nothing is written. Otherwise one
+    `UPDATE … RETURNING` writes exactly those columns plus `updated_at`, so a
     concurrent update of the other field is never lost; identical values
-    still refresh `updated_at`. Last write wins. Returns the row as stored;
-    raises NotFound if the job was deleted since the lookup.
+    still refresh `updated_at`. Last write wins. Raises NotFound if the job
+    does not exist (or was deleted since the view's lookup).
     """
     if not changes:
-        return job
+        return get_job(job_id)
+    columns = {**changes, "updated_at": now_ms()}
     with db.atomic():
-        query = Job.update(updated_at=now_ms(), **changes).where(Job.id == job.id)
-        stored = next(iter(query.returning(Job).execute()), None)
+        query = Job.raw(_update_returning(tuple(columns)), *columns.values(), job_id)
+        stored = next(iter(query), None)
     if stored is None:
-        raise NotFound("Job", job.id)
+        raise NotFound("Job", job_id)
     return stored
 
 

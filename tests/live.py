@@ -33,17 +33,26 @@ def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 30) -> N
 
 
 class Gunicorn:
-    """`gunicorn wsgi:app` with `workers` processes on a temp SQLite database."""
+    """`gunicorn -c gunicorn.conf.py <app>` with `workers` processes on a temp SQLite database.
 
-    def __init__(self, db_path: Path, workers: int = 2, extra_args: tuple = ()):
+    `workers=None` keeps the config's default; `env` adds environment variables
+    (e.g. `GUNICORN_WORKER_CLASS`); the log (access and error) goes to the
+    database path with a `.log` suffix.
+    """
+
+    def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
+                 env: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}"}
-        self.log = open(db_path.with_suffix(".log"), "wb")
+        self.log_path = db_path.with_suffix(".log")
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}",
+               "GUNICORN_BIND": f"127.0.0.1:{self.port}", **(env or {})}
+        if workers is not None:
+            env["GUNICORN_WORKERS"] = str(workers)
+        self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}",
-             "-w", str(workers), *extra_args, "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
@@ -56,11 +65,11 @@ class Gunicorn:
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.log.close()
 
     def log_text(self) -> str:
-        return self.db_path.with_suffix(".log").read_text(errors="replace")
+        return self.log_path.read_text(errors="replace")
