@@ -32,16 +32,12 @@ PUT_SCRIPT = (f"wrk.method = 'PUT'\nwrk.body = '{SEED_PUT}'\n"
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def cpu_seconds(master_pid: int) -> float:
+def cpu_seconds(server: Gunicorn) -> float:
     """Return the CPU time (user + system) used so far by gunicorn's master and workers."""
     total = 0
-    for entry in os.scandir("/proc"):
-        try:
-            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if entry.name == str(master_pid) or fields[1] == str(master_pid):
-            total += int(fields[11]) + int(fields[12])
+    for pid in {server.process.pid, *server.worker_pids()}:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -50,9 +46,9 @@ def run_wrk(url: str, server: Gunicorn, args, script: Path | None) -> dict:
     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
     if script:
         command[1:1] = ["-s", str(script)]
-    cpu_before = cpu_seconds(server.process.pid)
+    cpu_before = cpu_seconds(server)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    cpu = cpu_seconds(server.process.pid) - cpu_before
+    cpu = cpu_seconds(server) - cpu_before
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))

@@ -35,7 +35,9 @@ class SqliteFile(PooledSqliteDatabase):
     OperationalError (503) instead of a new, empty database. A connection is
     kept across requests (no connect, PRAGMAs or WAL checkpoint per request);
     at check-out it is dropped, and a new one opened, if the file was
-    removed, replaced or had its permissions changed since it was opened.
+    removed or replaced, or became read-only or writable, since it was
+    opened (SQLite opens a write-protected file read-only, and its writes
+    then fail as they should: an old connection could still write the WAL).
     """
 
     def __init__(self, path: str, **kwargs):
@@ -43,19 +45,19 @@ class SqliteFile(PooledSqliteDatabase):
         self._opened_file = None
         super().__init__(f"file:{quote(path)}?mode=rw", uri=True, **kwargs)
 
-    def _file_identity(self) -> tuple | None:
+    def _file_state(self) -> tuple | None:
         try:
             stat = os.stat(self.path)
         except OSError:
             return None
-        return stat.st_dev, stat.st_ino, stat.st_mode
+        return stat.st_dev, stat.st_ino, os.access(self.path, os.W_OK)
 
     def _add_conn_hooks(self, conn) -> None:
-        self._opened_file = self._file_identity()
+        self._opened_file = self._file_state()
         super()._add_conn_hooks(conn)
 
     def _is_closed(self, conn) -> bool:
-        return super()._is_closed(conn) or self._file_identity() != self._opened_file
+        return super()._is_closed(conn) or self._file_state() != self._opened_file
 
     def check_writable(self) -> None:
         """Raise OperationalError unless this process may write the file (missing, read-only)."""
