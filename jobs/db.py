@@ -18,13 +18,16 @@ db = DatabaseProxy()
 # readers run beside the writer; lock_type makes every transaction BEGIN
 # IMMEDIATE, so a read-then-write waits for the write lock (up to
 # busy_timeout ms) instead of failing with "database is locked" when another
-# worker wrote in between. `timeout` is the pool's wait for a free connection.
+# worker wrote in between. `timeout` is the pool's wait for a free connection;
+# the pool hands a connection to one thread at a time, but not always the
+# thread that opened it (gthread workers), hence check_same_thread=False.
 SQLITE_OPTIONS = {
     "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
                 "busy_timeout": 10_000},
     "lock_type": "IMMEDIATE",
     "max_connections": 32,
     "timeout": 10,
+    "check_same_thread": False,
 }
 
 

@@ -9,7 +9,7 @@ in the `X-Request-ID` header of every response, errors included, and
 import logging
 import re
 import sys
-import uuid
+import secrets
 
 from flask import Flask, Response, g, has_request_context, request
 
@@ -22,7 +22,7 @@ def request_id() -> str:
     """Return the current request's id, taking it from the request on first use."""
     if "request_id" not in g:
         incoming = request.headers.get(HEADER, "")
-        g.request_id = incoming if _SAFE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _SAFE_ID.fullmatch(incoming) else secrets.token_hex(16)
     return g.request_id
 
 

@@ -57,3 +57,17 @@ def test_killed_worker_loses_only_its_request(server):
     assert victim not in replaced and len(replaced) == 4
     server.stop()
     assert integrity(server.db_path) == "ok"
+
+
+def test_gthread_workers_hand_pooled_connections_between_threads(tmp_path):
+    """The pool may give a connection opened by one thread to another (gthread workers)."""
+    server = Gunicorn(tmp_path / "gthread.db", workers=2,
+                      env={"GUNICORN_WORKER_CLASS": "gthread", "GUNICORN_THREADS": "4"})
+    try:
+        load = Load(server.base, clients=16)
+        load.run(seconds=3)
+        assert load.failures == [] and load.stale_reads == []
+        assert load.lost_writes() == []
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log_text()
