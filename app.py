@@ -34,12 +34,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
     app.config.update(config or {})
     if app.config["DATABASE_URL"] == default_url:
+        # Only the default database lives there; a deployment's user may not
+        # be allowed to create folders beside the code.
         os.makedirs(app.instance_path, exist_ok=True)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    proxies = app.config["TRUSTED_PROXIES"]
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
     open_database(app.config["DATABASE_URL"])
     create_tables()
@@ -52,6 +52,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask, proxies: int) -> None:
+    # X-Forwarded-* can be forged by any client: only the last `proxies` hops count.
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def _close_connection(exc: BaseException | None) -> None:

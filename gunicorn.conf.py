@@ -1,8 +1,9 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 Every value can be overridden from the environment (or the command line).
-Measured on 2 cores (README, Serving): sync workers beat gthread for this
-CPU-bound, SQLite-backed service; nginx in front buffers slow clients.
+Measured on 2 cores (README, Benchmark): the service is CPU-bound, so CPUs + 1
+sync workers (one more to cover a worker waiting on the SQLite write lock)
+beat 2 x CPUs + 1 and gthread on p99; nginx in front buffers slow clients.
 """
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM workers finish the requests they hold for up to this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Only used by gthread workers; sync workers close each connection.
 keepalive = 5
 # gunicornc's control socket is one path per user: several gunicorns on one
 # machine (tests, benchmarks) would fight over it, and nothing here uses it.

@@ -59,6 +59,7 @@ def run_wrk(url: str, server: Gunicorn, args, script: Path | None) -> dict:
 
 
 def to_ms(value: str) -> float:
+    """Convert a wrk duration (`812.00us`, `1.20ms`, `2.01s`) to milliseconds."""
     number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
     return float(number) * UNITS_MS[unit]
 
@@ -83,6 +84,7 @@ def compare(method: str, targets: dict, args, script: Path | None) -> None:
 
 
 def main() -> None:
+    """Start both servers, run the PUT and GET comparisons, stop the servers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)

@@ -40,6 +40,7 @@ def cpu_per_request(send, count: int) -> float:
 
 
 def main() -> None:
+    """Time the service and the bare view, then print the service's profile."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("method", nargs="?", default="PUT", choices=["PUT", "GET"])
     parser.add_argument("--requests", type=int, default=2000)

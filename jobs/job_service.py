@@ -74,7 +74,7 @@ def update_job(job_id: str, changes: dict) -> Job:
     `UPDATE … RETURNING` writes exactly those columns plus `updated_at`, so a
     concurrent update of the other field is never lost; identical values
     still refresh `updated_at`. Last write wins. Raises NotFound if the job
-    does not exist (or was deleted since the view's lookup).
+    does not exist (the UPDATE matched no row).
     """
     if not changes:
         return get_job(job_id)

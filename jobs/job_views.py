@@ -33,9 +33,16 @@ def get_job(job_id: str):
 
 @bp.route("/jobs/<job_id>", methods=["PUT", "PATCH"])
 def update_job(job_id: str):
-    """Update Job (the seed): look up first, so a missing job is 404 whatever the body."""
-    job_service.require_job(job_id)
-    changes = update_schema.load(json_body())
+    """Update Job (the seed): a missing job is 404 whatever the body.
+
+    Reading the body has no effect, so the lookup is only needed when the body
+    fails; a valid body goes straight to the one UPDATE, which finds the job.
+    """
+    try:
+        changes = update_schema.load(json_body())
+    except Exception:
+        job_service.require_job(job_id)
+        raise
     return job_schema.dump(job_service.update_job(job_id, changes))
 
 

@@ -35,6 +35,7 @@ class RequestIdFilter(logging.Filter):
     """Set `record.request_id` (`-` outside a request) so formats can use `%(request_id)s`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Add `request_id` to `record`; never drops it."""
         record.request_id = request_id() if has_request_context() else "-"
         return True
 

@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    """Wait for `base`/api/health to answer 200; RuntimeError if `process` exits or time is up."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -110,6 +112,7 @@ class Gunicorn:
         return self.log_path.read_text(errors="replace")
 
     def wait_for_log(self, text: str) -> bool:
+        """Whether `text` shows up in the log within 5 s."""
         return wait_for_text(self.log_path, text)
 
 

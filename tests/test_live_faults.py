@@ -1,5 +1,7 @@
 """Faults on real gunicorn: a held write lock, a missing or read-only file, online backup."""
+from contextlib import closing
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -25,7 +27,8 @@ def server(tmp_path):
 
 
 def create_job(base, name="JOB-2024-001"):
-    response = requests.post(f"{base}/api/jobs", json={"name": name, "goalQuantity": 50}, timeout=10)
+    response = requests.post(f"{base}/api/jobs", json={"name": name, "goalQuantity": 50},
+                             timeout=10)
     assert response.status_code == 201
     return response.json()
 
@@ -127,3 +130,18 @@ def test_master_holds_no_database_connection(server):
     assert not any(path.startswith(database) for path in open_files(server.process.pid))
     # The worker that served the request keeps its pooled connection open.
     assert any(database in open_files(pid) for pid in server.worker_pids())
+
+
+def test_sigterm_lets_the_request_in_flight_finish(server):
+    job = create_job(server.base)
+    outside = sqlite3.connect(server.db_path, isolation_level=None, check_same_thread=False)
+    outside.execute("BEGIN IMMEDIATE")
+    threading.Timer(1, outside.execute, ("COMMIT",)).start()
+    threading.Timer(0.3, os.kill, (server.process.pid, signal.SIGTERM)).start()
+    response = requests.put(f"{server.base}/api/jobs/{job['id']}", json={"name": "DRAINED"},
+                            timeout=15)
+    assert (response.status_code, response.json()["name"]) == (200, "DRAINED")
+    assert server.process.wait(timeout=25) == 0
+    outside.close()
+    with closing(sqlite3.connect(server.db_path)) as conn:
+        assert conn.execute("SELECT name FROM job").fetchone() == ("DRAINED",)

@@ -1,4 +1,5 @@
 """Load and a killed worker on real gunicorn with 4 workers (tests/load.py explains the load)."""
+from contextlib import closing
 import os
 import signal
 import sqlite3
@@ -21,7 +22,7 @@ def server(tmp_path):
 
 
 def integrity(path) -> str:
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 

@@ -3,6 +3,7 @@ import io
 import logging
 import os
 import re
+import runpy
 import sqlite3
 
 import pytest
@@ -12,6 +13,7 @@ from app import create_app
 from jobs import job_service
 from jobs.db import db
 from jobs.request_id import LOG_FORMAT, RequestIdFilter
+from tests.live import ROOT
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
@@ -138,3 +140,17 @@ def test_backup_copies_wal_content(app, client, job, tmp_path):
     assert copy.execute("SELECT id, name FROM job").fetchall() == [(job["id"], "IN-WAL")]
     copy.close()
     assert not (tmp_path / "backup.db.partial").exists()
+
+
+def test_gunicorn_config_defaults_and_environment(monkeypatch):
+    path = str(ROOT / "gunicorn.conf.py")
+    for name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_WORKER_CLASS"):
+        monkeypatch.delenv(name, raising=False)
+    conf = runpy.run_path(path)
+    assert (conf["bind"], conf["workers"], conf["worker_class"], conf["preload_app"]) == (
+        "0.0.0.0:8000", os.cpu_count() + 1, "sync", True)
+    monkeypatch.setenv("GUNICORN_BIND", "127.0.0.1:9000")
+    monkeypatch.setenv("GUNICORN_WORKERS", "4")
+    conf = runpy.run_path(path)
+    assert (conf["bind"], conf["workers"]) == ("127.0.0.1:9000", 4)
+    assert "%({x-request-id}o)s" in conf["access_log_format"]
