@@ -45,7 +45,7 @@ class SqliteFile(PooledSqliteDatabase):
 
     def __init__(self, path: str, **kwargs):
         self.path = path
-        self._opened_file = None
+        self._opened_files = {}
         super().__init__(f"file:{quote(path)}?mode=rw", uri=True, **kwargs)
 
     def _file_state(self) -> tuple | None:
@@ -56,11 +56,20 @@ class SqliteFile(PooledSqliteDatabase):
         return stat.st_dev, stat.st_ino, os.access(self.path, os.W_OK)
 
     def _add_conn_hooks(self, conn) -> None:
-        self._opened_file = self._file_state()
+        self._opened_files[self.conn_key(conn)] = self._file_state()
         super()._add_conn_hooks(conn)
 
     def _is_closed(self, conn) -> bool:
-        return super()._is_closed(conn) or self._file_state() != self._opened_file
+        if super()._is_closed(conn):
+            return True
+        if self._file_state() == self._opened_files.get(self.conn_key(conn)):
+            return False
+        self._close_raw(conn)
+        return True
+
+    def _close_raw(self, conn) -> None:
+        self._opened_files.pop(self.conn_key(conn), None)
+        super()._close_raw(conn)
 
     def check_writable(self) -> None:
         """Raise OperationalError unless this process may write the file (missing, read-only)."""

@@ -5,6 +5,8 @@ import os
 import re
 import runpy
 import sqlite3
+import threading
+from contextlib import closing
 
 import pytest
 from flask import request
@@ -154,3 +156,30 @@ def test_gunicorn_config_defaults_and_environment(monkeypatch):
     conf = runpy.run_path(path)
     assert (conf["bind"], conf["workers"]) == ("127.0.0.1:9000", 4)
     assert "%({x-request-id}o)s" in conf["access_log_format"]
+
+
+def test_connection_of_a_replaced_file_is_not_reused(app, tmp_path):
+    """A connection checked out while the file is replaced goes back to the pool stale."""
+    opened, returned = threading.Event(), threading.Event()
+
+    def hold_old_connection():
+        db.connect()
+        opened.set()
+        returned.wait(10)
+        db.close()
+
+    holder = threading.Thread(target=hold_old_connection)
+    holder.start()
+    opened.wait(10)
+    with closing(sqlite3.connect(tmp_path / "new.db")) as new:
+        new.execute("CREATE TABLE marker (x)")
+    os.replace(tmp_path / "new.db", tmp_path / "test.db")
+    with db.connection_context():
+        assert "marker" in db.get_tables()
+    returned.set()
+    holder.join()
+    assert len(db.obj._connections) == 2
+    for _ in range(2):
+        with db.connection_context():
+            assert "marker" in db.get_tables()
+    assert len(db.obj._connections) == 1
