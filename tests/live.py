@@ -59,12 +59,12 @@ class Gunicorn:
     """`gunicorn -c gunicorn.conf.py <app>` with `workers` processes on a temp SQLite database.
 
     `workers=None` keeps the config's default; `env` adds environment variables
-    (e.g. `GUNICORN_WORKER_CLASS`), `args` command-line options; the log
+    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options; the log
     (access and error) goes to the database path with a `.log` suffix.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
-                 env: dict | None = None, args: tuple = ()):
+                 env: dict | None = None, extra_args: tuple = ()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
@@ -75,7 +75,7 @@ class Gunicorn:
             env["GUNICORN_WORKERS"] = str(workers)
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *args, app],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra_args, app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
