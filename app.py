@@ -3,12 +3,14 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from jobs import bp
 from jobs.cli import register_commands
-from jobs.db import db, open_database
+from jobs.db import close_idle_connections, db, open_database
 from jobs.errors import register_error_handlers
 from jobs.models import create_tables
+from jobs.request_id import init_request_ids
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -17,28 +19,37 @@ def create_app(config: Mapping | None = None) -> Flask:
     """Build the WSGI app.
 
     `config` overrides the defaults and the environment (`DATABASE_URL`,
-    peewee `db_url` form; default `shop.db` in the instance folder). Tables
-    are created on start and the connection used for that is closed again,
-    so no connection outlives the factory (safe to fork after it).
+    peewee `db_url` form, default `shop.db` in the instance folder;
+    `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
+    default 0). Tables are created on start and every connection used for
+    that is closed again, so none outlives the factory (safe to fork after it,
+    as gunicorn's `preload_app` does).
     """
     app = Flask(__name__, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
     default_url = "sqlite:///" + os.path.join(app.instance_path, "shop.db")
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
+    if app.config["DATABASE_URL"] == default_url:
+        # Only the default database lives there; a deployment's user may not
+        # be allowed to create folders beside the code.
+        os.makedirs(app.instance_path, exist_ok=True)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.url_map.merge_slashes = False
+    _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
     open_database(app.config["DATABASE_URL"])
     create_tables()
+    close_idle_connections()
     app.before_request(_open_connection)
     app.teardown_request(_close_connection)
     app.after_request(_drop_empty_content_type)
 
+    init_request_ids(app)
     app.register_blueprint(bp)
     register_error_handlers(app)
     register_commands(app)
@@ -56,6 +67,12 @@ def _drop_empty_content_type(response: Response) -> Response:
     if response.status_code == 204 or response.calculate_content_length() == 0:
         response.headers.pop("Content-Type", None)
     return response
+
+
+def _trust_proxies(app: Flask, proxies: int) -> None:
+    # X-Forwarded-* can be forged by any client: only the last `proxies` hops count.
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def _close_connection(exc: BaseException | None) -> None:

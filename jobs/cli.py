@@ -1,10 +1,11 @@
-"""Flask CLI commands: `flask --app app init-db`, `flask --app app openapi`."""
+"""Flask CLI commands: `flask --app app init-db`, `backup PATH`, `openapi`."""
 import json
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from jobs.db import SqliteFile, db
 from jobs.models import create_tables
 from jobs.openapi_routes import api_document
 
@@ -23,7 +24,18 @@ def openapi_command() -> None:
     click.echo(json.dumps(api_document(current_app), indent=2, ensure_ascii=False))
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str) -> None:
+    """Copy the live SQLite database to PATH (safe while gunicorn runs)."""
+    if not isinstance(db.obj, SqliteFile):
+        raise click.UsageError("backup needs a SQLite DATABASE_URL")
+    db.obj.backup_to(path)
+    click.echo(f"Backed up the database to {path}.")
+
+
 def register_commands(app: Flask) -> None:
     """Add the service's commands to `flask --app app`."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(openapi_command)
+    app.cli.add_command(backup_command)

@@ -4,32 +4,123 @@
 is known and no connection exists until a request (or the CLI) needs one:
 gunicorn's master never hands an open SQLite connection to its workers.
 """
+import os
+import sqlite3
+from urllib.parse import quote
+
+from peewee import Database, DatabaseProxy, OperationalError
 from playhouse.db_url import connect, parse
-from peewee import Database, DatabaseProxy
+from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 
-# Per-connection settings for SQLite. WAL lets readers run beside the writer;
-# lock_type makes every transaction BEGIN IMMEDIATE, so a read-then-write
-# waits for the write lock (up to `timeout` seconds) instead of failing with
-# "database is locked" when another worker wrote in between.
+# Per-connection settings for SQLite, run once per pooled connection. WAL lets
+# readers run beside the writer; lock_type makes every transaction BEGIN
+# IMMEDIATE, so a read-then-write waits for the write lock (up to
+# busy_timeout ms) instead of failing with "database is locked" when another
+# worker wrote in between. `timeout` is the pool's wait for a free connection;
+# the pool hands a connection to one thread at a time, but not always the
+# thread that opened it (gthread workers), hence check_same_thread=False.
 SQLITE_OPTIONS = {
-    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal"},
-    "timeout": 10,
+    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
+                "busy_timeout": 10_000},
     "lock_type": "IMMEDIATE",
+    "max_connections": 32,
+    "timeout": 10,
+    "check_same_thread": False,
 }
+
+
+class SqliteFile(PooledSqliteDatabase):
+    """Pooled connections to one SQLite file that must already exist.
+
+    Connections open `file:PATH?mode=rw`, so a missing file is an
+    OperationalError (503) instead of a new, empty database. A connection is
+    kept across requests (no connect, PRAGMAs or WAL checkpoint per request);
+    at check-out it is dropped, and a new one opened, if the file was
+    removed or replaced, or became read-only or writable, since it was
+    opened (SQLite opens a write-protected file read-only, and its writes
+    then fail as they should: an old connection could still write the WAL).
+    """
+
+    def __init__(self, path: str, **kwargs):
+        self.path = path
+        self._opened_files = {}
+        super().__init__(f"file:{quote(path)}?mode=rw", uri=True, **kwargs)
+
+    def _file_state(self) -> tuple | None:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        return stat.st_dev, stat.st_ino, os.access(self.path, os.W_OK)
+
+    def _add_conn_hooks(self, conn) -> None:
+        self._opened_files[self.conn_key(conn)] = self._file_state()
+        super()._add_conn_hooks(conn)
+
+    def _is_closed(self, conn) -> bool:
+        if super()._is_closed(conn):
+            return True
+        if self._file_state() == self._opened_files.get(self.conn_key(conn)):
+            return False
+        self._close_raw(conn)
+        return True
+
+    def _close_raw(self, conn) -> None:
+        self._opened_files.pop(self.conn_key(conn), None)
+        super()._close_raw(conn)
+
+    def check_writable(self) -> None:
+        """Raise OperationalError unless this process may write the file (missing, read-only)."""
+        if not os.access(self.path, os.W_OK):
+            raise OperationalError(f"database file not writable: {self.path}")
+
+    def backup_to(self, target: str) -> None:
+        """Copy the live database, WAL content included, to `target` with SQLite's backup API.
+
+        One backup step under one read snapshot: consistent while other
+        processes write. The copy is written beside `target` and renamed
+        into place, so `target` is never half-written.
+        """
+        partial = f"{target}.partial"
+        copy = sqlite3.connect(partial)
+        try:
+            with self.connection_context():
+                self.connection().backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
 
 
 def open_database(url: str) -> Database:
     """Create the peewee Database for a `playhouse.db_url` URL and bind `db` to it.
 
-    SQLite URLs (`sqlite:///path`, `sqlite+pool:///path`) get WAL, foreign
-    keys, a 10 s busy timeout and immediate write transactions.
+    SQLite URLs (`sqlite:///path`, `sqlite+pool:///path`) become a `SqliteFile`
+    with WAL, foreign keys, a 10 s busy timeout and immediate write
+    transactions; the file is created here if missing (at start, never by a
+    request).
     """
-    options = SQLITE_OPTIONS if url.startswith("sqlite") else {}
-    database = connect(url, **options)
+    if url.startswith("sqlite"):
+        path = database_path(url)
+        sqlite3.connect(path).close()
+        database = SqliteFile(path, **SQLITE_OPTIONS)
+    else:
+        database = connect(url)
     db.initialize(database)
     return database
+
+
+def check_writable() -> None:
+    """Raise OperationalError (503) when the SQLite file is missing or read-only for us."""
+    if isinstance(db.obj, SqliteFile):
+        db.obj.check_writable()
+
+
+def close_idle_connections() -> None:
+    """Close the pool's idle connections, so that none is inherited by a fork."""
+    if isinstance(db.obj, PooledDatabase):
+        db.close_idle()
 
 
 def database_path(url: str) -> str:

@@ -3,7 +3,7 @@
 Every message names the field by its wire (camelCase) name, so the same field
 class serves `goalQuantity`, `quantity`, `name` and `steps[i].name`.
 """
-from datetime import datetime, timezone
+import time
 from decimal import Decimal
 
 from marshmallow import ValidationError, fields
@@ -214,5 +214,4 @@ class Timestamp(fields.Field):
 def format_timestamp(millis: int) -> str:
     """Format epoch milliseconds as UTC ISO 8601 with exactly three fraction digits and `Z`."""
     seconds, ms = divmod(millis, 1000)
-    moment = datetime.fromtimestamp(seconds, timezone.utc)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms:03d}Z"
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{ms:03d}Z"

@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    """Wait for `base`/api/health to answer 200; RuntimeError if `process` exits or time is up."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -32,38 +34,128 @@ def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 30) -> N
     raise RuntimeError("gunicorn did not become healthy")
 
 
-class Gunicorn:
-    """`gunicorn wsgi:app` with `workers` processes on a temp SQLite database."""
+def stop_process(process: subprocess.Popen, graceful: int, seconds: float = 30) -> None:
+    """Send `graceful` to `process` by PID; SIGKILL it if it has not exited within `seconds`."""
+    if process.poll() is None:
+        os.kill(process.pid, graceful)
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
 
-    def __init__(self, db_path: Path, workers: int = 2, extra_args: tuple = ()):
+
+def wait_for_text(path: Path, text: str, seconds: float = 5) -> bool:
+    """Whether `text` shows up in file `path` within `seconds` (access logs trail the response)."""
+    deadline = time.monotonic() + seconds
+    while text not in path.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+class Gunicorn:
+    """`gunicorn -c gunicorn.conf.py <app>` with `workers` processes on a temp SQLite database.
+
+    `workers=None` keeps the config's default; `env` adds environment variables
+    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options; the log
+    (access and error) goes to the database path with a `.log` suffix.
+    """
+
+    def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
+                 env: dict | None = None, extra_args: tuple = ()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}"}
-        self.log = open(db_path.with_suffix(".log"), "wb")
+        self.log_path = db_path.with_suffix(".log")
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}",
+               "GUNICORN_BIND": f"127.0.0.1:{self.port}", **(env or {})}
+        if workers is not None:
+            env["GUNICORN_WORKERS"] = str(workers)
+        self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self.port}",
-             "-w", str(workers), *extra_args, "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra_args, app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
             wait_healthy(self.base, self.process)
+            self._wait_for_workers(workers)
         except RuntimeError:
             self.stop()
             raise
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
+    def _wait_for_workers(self, count: int | None, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while count and len(self.worker_pids()) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start {count} workers")
+            time.sleep(0.05)
+
+    def worker_pids(self) -> set[int]:
+        """The PIDs of the master's child processes (its workers), read from /proc."""
+        pids = set()
+        for entry in os.scandir("/proc"):
             try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[1] == str(self.process.pid):
+                pids.add(int(entry.name))
+        return pids
+
+    def stop(self) -> None:
+        stop_process(self.process, signal.SIGTERM)
         self.log.close()
 
     def log_text(self) -> str:
-        return self.db_path.with_suffix(".log").read_text(errors="replace")
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, text: str) -> bool:
+        """Whether `text` shows up in the log within 5 s."""
+        return wait_for_text(self.log_path, text)
+
+
+class Nginx:
+    """nginx in the foreground with deploy/'s site config, on a free loopback port.
+
+    The site file is rendered into a temp prefix: its `listen`, upstream and
+    access log point at the test's port, `upstream_port` and the prefix.
+    """
+
+    SITE = ROOT / "deploy" / "shop-jobs.nginx.conf"
+
+    def __init__(self, prefix: Path, upstream_port: int):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.prefix = prefix
+        site = (self.SITE.read_text()
+                .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+                .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
+                .replace("/var/log/nginx/shop-jobs.access.log", str(prefix / "access.log")))
+        temp_paths = "".join(f"    {kind}_temp_path {prefix}/{kind};\n"
+                             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (prefix / "nginx.conf").write_text(
+            f"worker_processes 1;\nerror_log {prefix}/error.log;\npid {prefix}/nginx.pid;\n"
+            f"events {{ worker_connections 128; }}\nhttp {{\n{temp_paths}{site}}}\n")
+        output = prefix / "nginx.out"
+        with open(output, "wb") as out:
+            self.process = subprocess.Popen(
+                ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+                stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while not self._listening():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(output.read_text(errors="replace"))
+            time.sleep(0.05)
+
+    def _listening(self) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self) -> None:
+        stop_process(self.process, signal.SIGQUIT)
 
 
 def serve(directory: Path, workers: int = 2):

@@ -1,0 +1,116 @@
+"""Benchmark the service against a bare Flask view under the same gunicorn config.
+
+Usage: `python bench/load_bench.py [--seconds 5] [--rounds 3] [--connections 32]`
+(needs wrk: `apt-get install wrk`). Starts two gunicorns from gunicorn.conf.py
+on loopback: the service (`wsgi:app`, temp SQLite) and `bench.bare_app:app`.
+For PUT (the seed's body) and GET on /api/jobs/<id> it alternates the two
+targets `--rounds` times and prints the median req/s, p50 and p99 of each,
+the server CPU time per request (the figure least moved by other load on a
+shared machine) and the ratio service/bare.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.live import Gunicorn  # noqa: E402
+
+SEED_PUT = '{"name": "JOB-2024-001-REV2", "goalQuantity": 75}'
+SEED_JOB = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42",
+            "jiraTicketSummary": "Build 50 aluminum housings", "jiraPartNumber": "ALU-HOUSING-7075",
+            "jiraPriority": "High", "jiraEpicLink": "PI-10", "jiraLabels": ["Q1-2024", "rush"]}
+PUT_SCRIPT = (f"wrk.method = 'PUT'\nwrk.body = '{SEED_PUT}'\n"
+              "wrk.headers['Content-Type'] = 'application/json'\n")
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def cpu_seconds(server: Gunicorn) -> float:
+    """Return the CPU time (user + system) used so far by gunicorn's master and workers."""
+    total = 0
+    for pid in {server.process.pid, *server.worker_pids()}:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(url: str, server: Gunicorn, args, script: Path | None) -> dict:
+    """Run wrk once against `url`: req/s, p50/p99 and server CPU per request in ms, errors."""
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
+    if script:
+        command[1:1] = ["-s", str(script)]
+    cpu_before = cpu_seconds(server)
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(server) - cpu_before
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": to_ms(latency["50"]), "p99": to_ms(latency["99"]), "errors": errors,
+            "cpu": cpu * 1000 / max(requests_done, 1)}
+
+
+def to_ms(value: str) -> float:
+    """Convert a wrk duration (`812.00us`, `1.20ms`, `2.01s`) to milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * UNITS_MS[unit]
+
+
+def compare(method: str, targets: dict, args, script: Path | None) -> None:
+    """Alternate the targets `args.rounds` times; print medians and the ratios."""
+    runs = {name: [] for name in targets}
+    for _ in range(args.rounds):
+        for name, (url, server) in targets.items():
+            runs[name].append(run_wrk(url, server, args, script))
+    medians = {}
+    for name, results in runs.items():
+        medians[name] = {key: statistics.median(r[key] for r in results)
+                         for key in ("rps", "p50", "p99", "cpu")}
+        errors = sum(r["errors"] for r in results)
+        m = medians[name]
+        print(f"{method:4} {name:8} {m['rps']:7.0f} req/s  p50 {m['p50']:6.2f} ms  "
+              f"p99 {m['p99']:6.2f} ms  cpu {m['cpu']:.3f} ms/req  errors {errors}")
+    ratio = medians["service"]["rps"] / medians["bare"]["rps"]
+    cpu_ratio = medians["bare"]["cpu"] / medians["service"]["cpu"]
+    print(f"{method:4} ratio service/bare = {ratio:.2f} (req/s), {cpu_ratio:.2f} (cpu/req)")
+
+
+def main() -> None:
+    """Start both servers, run the PUT and GET comparisons, stop the servers."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        servers = [Gunicorn(tmp / "service.db", workers=None),
+                   Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app")]
+        try:
+            job = requests.post(f"{servers[0].base}/api/jobs", json=SEED_JOB, timeout=10).json()
+            path = f"/api/jobs/{job['id']}"
+            targets = {name: (server.base + path, server)
+                       for name, server in zip(("service", "bare"), servers)}
+            script = tmp / "put.lua"
+            script.write_text(PUT_SCRIPT)
+            print(f"{args.connections} connections, {args.seconds} s x {args.rounds} rounds each, "
+                  f"load average before: {os.getloadavg()[0]:.2f}")
+            compare("PUT", targets, args, script)
+            compare("GET", targets, args, None)
+        finally:
+            for server in servers:
+                server.stop()
+
+
+if __name__ == "__main__":
+    main()

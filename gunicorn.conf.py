@@ -1,0 +1,39 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden from the environment (or the command line).
+Measured on 2 cores (README, Benchmark): the service is CPU-bound, so CPUs + 1
+sync workers (one more to cover a worker waiting on the SQLite write lock)
+beat 2 x CPUs + 1 and gthread on p99; nginx in front buffers slow clients.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+
+# The app is built once in the master (tables created there, no connection
+# kept), so a crashed worker is replaced without re-importing anything.
+preload_app = True
+# A request may wait up to the 10 s SQLite busy timeout; 30 s leaves room.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM workers finish the requests they hold for up to this long.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Only used by gthread workers; sync workers close each connection.
+keepalive = 5
+# gunicornc's control socket is one path per user: several gunicorns on one
+# machine (tests, benchmarks) would fight over it, and nothing here uses it.
+control_socket_disable = True
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+access_log_format = '%(h)s rid=%({x-request-id}o)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def on_starting(server):
+    """Log the app's records (with their request id) to stderr beside gunicorn's own."""
+    from jobs.request_id import log_to_stderr
+
+    log_to_stderr()
+

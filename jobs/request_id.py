@@ -1,0 +1,55 @@
+"""Request ids (README: Serving): one id per request, on the response and in the logs.
+
+An incoming `X-Request-ID` of 1-128 safe characters (letters, digits and
+`._:-`) is kept, so a proxy's id (nginx `$request_id`) follows the request
+through; anything else is replaced by a new random id. The id is returned
+in the `X-Request-ID` header of every response, errors included, and
+`RequestIdFilter` adds it to every log record made during the request.
+"""
+import logging
+import re
+import sys
+import secrets
+
+from flask import Flask, Response, g, has_request_context, request
+
+HEADER = "X-Request-ID"
+LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] rid=%(request_id)s %(name)s: %(message)s"
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id() -> str:
+    """Return the current request's id, taking it from the request on first use."""
+    if "request_id" not in g:
+        incoming = request.headers.get(HEADER, "")
+        g.request_id = incoming if _SAFE_ID.fullmatch(incoming) else secrets.token_hex(16)
+    return g.request_id
+
+
+def _add_header(response: Response) -> Response:
+    response.headers[HEADER] = request_id()
+    return response
+
+
+class RequestIdFilter(logging.Filter):
+    """Set `record.request_id` (`-` outside a request) so formats can use `%(request_id)s`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add `request_id` to `record`; never drops it."""
+        record.request_id = request_id() if has_request_context() else "-"
+        return True
+
+
+def log_to_stderr(level: int = logging.INFO) -> None:
+    """Send records that reach the root logger to stderr, each with its request id."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def init_request_ids(app: Flask) -> None:
+    """Return every request's id in `X-Request-ID` (the id is taken on first use)."""
+    app.after_request(_add_header)

@@ -1,0 +1,104 @@
+"""nginx (deploy/shop-jobs.nginx.conf) in front of gunicorn, end to end on loopback."""
+import http.client
+import json
+
+import pytest
+import requests
+
+from tests.live import Gunicorn, Nginx, free_port, wait_for_text
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("nginx")
+    app = Gunicorn(tmp / "shop.db", workers=2, env={"TRUSTED_PROXIES": "1"})
+    (tmp / "nginx").mkdir()
+    try:
+        proxy = Nginx(tmp / "nginx", app.port)
+    except RuntimeError:
+        app.stop()
+        raise
+    yield app, proxy
+    proxy.stop()
+    app.stop()
+    assert "Traceback" not in app.log_text()
+
+
+def send(port, method, path, body=b"", headers=None, source="127.0.0.1"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15,
+                                      source_address=(source, 0))
+    conn.request(method, path, body=body, headers={"Content-Type": "application/json",
+                                                    **(headers or {})})
+    response = conn.getresponse()
+    result = response.status, response.headers, response.read()
+    conn.close()
+    return result
+
+
+def create_job(base):
+    body = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42"}
+    response = requests.post(f"{base}/api/jobs", json=body, timeout=10)
+    assert response.status_code == 201
+    return response.json()
+
+
+def test_seed_put_through_nginx(stack):
+    app, proxy = stack
+    job = create_job(proxy.base)
+    url = f"{proxy.base}/api/jobs/{job['id']}"
+    both = requests.put(url, json={"name": "JOB-2024-001-REV2", "goalQuantity": 75}, timeout=10)
+    assert both.status_code == 200
+    assert (both.json()["name"], both.json()["goalQuantity"]) == ("JOB-2024-001-REV2", 75)
+    goal = requests.put(url, json={"goalQuantity": 100}, timeout=10)
+    assert (goal.json()["name"], goal.json()["goalQuantity"]) == ("JOB-2024-001-REV2", 100)
+    direct = requests.get(f"{app.base}/api/jobs/{job['id']}", timeout=10)
+    assert direct.json()["goalQuantity"] == 100
+
+
+def test_body_over_1_mib_is_nginx_json_413(stack):
+    app, proxy = stack
+    job = create_job(proxy.base)
+    body = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    status, headers, data = send(proxy.port, "PUT", f"/api/jobs/{job['id']}", body,
+                                 {"X-Request-ID": "big-1"})
+    assert (status, headers["Content-Type"], headers["X-Request-ID"]) == (
+        413, "application/json", "big-1")
+    assert json.loads(data) == {"statusCode": 413, "statusMessage": "Request Entity Too Large",
+                                "message": "Request body must be at most 1 MiB"}
+    stored = requests.get(f"{app.base}/api/jobs/{job['id']}", timeout=10).json()
+    assert stored["name"] == job["name"]
+    assert "big-1" not in app.log_text()
+
+
+def test_app_sees_the_client_address_and_request_id(stack):
+    """The client connects from 127.0.0.2; nginx from 127.0.0.1 adds it to X-Forwarded-For."""
+    app, proxy = stack
+    job = create_job(proxy.base)
+    status, headers, _ = send(proxy.port, "PUT", f"/api/jobs/{job['id']}", b'{"name": "XFF"}',
+                              {"X-Forwarded-For": "203.0.113.66"}, source="127.0.0.2")
+    assert status == 200
+    rid = headers["X-Request-ID"]
+    assert app.wait_for_log(f'127.0.0.2 rid={rid} "PUT /api/jobs/{job["id"]} HTTP/1.0" 200')
+    assert wait_for_text(proxy.prefix / "access.log", f"127.0.0.2 rid={rid} ")
+
+
+def test_nginx_id_is_used_when_the_client_sends_none(stack):
+    app, proxy = stack
+    status, headers, _ = send(proxy.port, "GET", "/api/health")
+    assert status == 200
+    assert app.wait_for_log(f'rid={headers["X-Request-ID"]} "GET /api/health')
+
+
+def test_upstream_down_is_json_502(tmp_path):
+    proxy = Nginx(tmp_path, free_port())
+    try:
+        status, headers, data = send(proxy.port, "GET", "/api/health",
+                                     headers={"X-Request-ID": "down-1"})
+    finally:
+        proxy.stop()
+    assert (status, headers["Content-Type"], headers["X-Request-ID"]) == (
+        502, "application/json", "down-1")
+    assert json.loads(data) == {"statusCode": 502, "statusMessage": "Bad Gateway",
+                                "message": "Bad Gateway"}
