@@ -7,7 +7,7 @@ from jobs.db import db
 from jobs.models import Job, Serial, new_id, now_ms
 from jobs.path_service import job_paths
 from jobs.progress import job_progress
-from jobs.records import delete_unless_serials, fetch, update_present
+from jobs.records import delete_unless_serials, fetch, require, update_present
 
 
 def list_jobs() -> list[Job]:
@@ -37,15 +37,20 @@ def create_job(fields: dict) -> Job:
     return Job.create(id=new_id("job"), created_at=stamp, updated_at=stamp, **fields)
 
 
-def update_job(job: Job, changes: dict) -> Job:
-    """Apply a partial update (the seed, step 5) to a job already looked up.
+def require_job(job_id: str) -> None:
+    """Check that job `job_id` exists (the seed's look-up); raises NotFound `Job not found: {id}`."""
+    require(Job, job_id, "Job")
+
+
+def update_job(job_id: str, changes: dict) -> Job:
+    """Apply a partial update (the seed, step 5) to job `job_id`, already looked up.
 
     `changes` holds the validated `name`/`goal_quantity` present in the body;
     see `jobs.records.update_present` (one UPDATE of only those columns plus
     `updated_at`; `{}` writes nothing; last write wins). Raises NotFound if
     the job was deleted since the lookup.
     """
-    return update_present(job, changes, "Job")
+    return update_present(Job, job_id, changes, "Job")
 
 
 def delete_job(job: Job) -> None:

@@ -34,9 +34,9 @@ def get_job(job_id: str):
 @bp.route("/jobs/<job_id>", methods=["PUT", "PATCH"])
 def update_job(job_id: str):
     """Update Job (the seed): look up first, so a missing job is 404 whatever the body."""
-    job = job_service.get_job(job_id)
+    job_service.require_job(job_id)
     changes = update_schema.load(json_body())
-    return job_schema.dump(job_service.update_job(job, changes))
+    return job_schema.dump(job_service.update_job(job_id, changes))
 
 
 @bp.delete("/jobs/<job_id>")

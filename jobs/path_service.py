@@ -7,7 +7,8 @@ from itertools import groupby
 
 from jobs.db import db
 from jobs.models import INSERT_BATCH, Job, Path, ProcessStep, Serial, new_id, now_ms
-from jobs.records import delete_unless_serials, fetch, update_present
+from jobs.records import delete_unless_serials, fetch, require, update_present
+from jobs.statements import compile_once, model_rows, placeholder
 
 
 def path_data(path: Path, steps: list[ProcessStep]) -> dict:
@@ -26,14 +27,21 @@ def path_detail(path: Path) -> dict:
     return path_data(path, list(steps))
 
 
-def job_paths(job_id: str) -> list[dict]:
-    """Return the paths of job `job_id`, oldest first, each with its ordered steps (two queries)."""
-    paths = list(Path.select().where(Path.job == job_id).order_by(Path.created_at, Path.id))
-    steps = (
-        ProcessStep.select()
-        .where(ProcessStep.path.in_(Path.select(Path.id).where(Path.job == job_id)))
+def _paths_of_job():
+    return Path.select().where(Path.job == placeholder()).order_by(Path.created_at, Path.id)
+
+
+def _steps_of_job():
+    return (
+        ProcessStep.select().join(Path).where(Path.job == placeholder())
         .order_by(ProcessStep.path, ProcessStep.order)
     )
+
+
+def job_paths(job_id: str) -> list[dict]:
+    """Return the paths of job `job_id`, oldest first, each with its ordered steps (two queries)."""
+    paths = model_rows(Path, compile_once(_paths_of_job), (job_id,))
+    steps = model_rows(ProcessStep, compile_once(_steps_of_job), (job_id,))
     by_path = {key: list(group) for key, group in groupby(steps, key=lambda s: s.path_id)}
     return [path_data(path, by_path.get(path.id, [])) for path in paths]
 
@@ -60,13 +68,18 @@ def create_path(fields: dict) -> dict:
     return path_data(path, rows)
 
 
-def update_path(path: Path, changes: dict) -> dict:
+def require_path(path_id: str) -> None:
+    """Check that path `path_id` exists; raises NotFound `Path not found: {id}`."""
+    require(Path, path_id, "Path")
+
+
+def update_path(path_id: str, changes: dict) -> dict:
     """Update Path: the Update Job rules for `name`, `goal_quantity`, `advancement_mode`.
 
     See `jobs.records.update_present`. Steps are not changed here. Raises
     NotFound if the path was deleted since the lookup.
     """
-    return path_detail(update_present(path, changes, "Path"))
+    return path_detail(update_present(Path, path_id, changes, "Path"))
 
 
 def delete_path(path: Path) -> None:

@@ -27,9 +27,9 @@ def get_path(path_id: str):
 @bp.route("/paths/<path_id>", methods=["PUT", "PATCH"])
 def update_path(path_id: str):
     """Update Path: look up first, so a missing path is 404 whatever the body."""
-    path = path_service.get_path(path_id)
+    path_service.require_path(path_id)
     changes = update_schema.load(json_body())
-    return path_schema.dump(path_service.update_path(path, changes))
+    return path_schema.dump(path_service.update_path(path_id, changes))
 
 
 @bp.delete("/paths/<path_id>")

@@ -82,7 +82,7 @@ def advance_serial(serial_id: str) -> Serial:
         done = following >= steps
         changes = {"current_step_index": -1 if done else following,
                    "status": "completed" if done else "in_progress"}
-        return update_present(serial, changes, "Serial")
+        return update_present(Serial, serial.id, changes, "Serial")
 
 
 def scrap_serial(serial: Serial, reason: str, note: str | None = None) -> Serial:
@@ -98,4 +98,4 @@ def scrap_serial(serial: Serial, reason: str, note: str | None = None) -> Serial
         if serial.status == "completed":
             raise BadRequest("Cannot scrap a completed serial")
         changes = {"status": "scrapped", "scrap_reason": reason, "scrap_note": note}
-        return update_present(serial, changes, "Serial")
+        return update_present(Serial, serial.id, changes, "Serial")
