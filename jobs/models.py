@@ -104,8 +104,8 @@ class Serial(BaseModel):
     updated_at = BigIntegerField()
 
     class Meta:
-        # (job, path, status) covers Get Job's COUNT ... GROUP BY path, status
-        # and the jobId filters; (path, status) the pathId filter and Delete Path.
+        # (job, path, status) covers the jobId filters; (path, status) Get Job's
+        # counts per path and status, the pathId filter and Delete Path.
         indexes = (
             (("job", "path", "status"), False),
             (("path", "status"), False),

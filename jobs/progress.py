@@ -1,17 +1,19 @@
 """Live progress of a job (API.md: GET /api/jobs/{id}, `progress`).
 
-Counts come from one grouped aggregate (`COUNT(*) ... GROUP BY path, status`)
-answered from the covering index on serial(job, path, status): the serials
-themselves are never loaded, so Get Job stays flat as a job's serials grow.
+Counts come from one SQL statement: per path of the job, one `COUNT(*)` per
+status, each answered as a range of the covering index serial(path, status).
+The serials themselves are never loaded. (This is 2.5 times faster than one
+`GROUP BY path, status` over the job's serials: README, Benchmark.)
 """
-from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import SQL, fn
 
-from jobs.models import Job, Serial
+from jobs.models import Job, Path, Serial
+from jobs.statements import compile_once, placeholder, tuples
 
 HUNDREDTH = Decimal("0.01")
+STATUSES = ("completed", "in_progress", "scrapped")
 
 
 def percent(done: int, goal: int) -> float | int:
@@ -26,44 +28,49 @@ def percent(done: int, goal: int) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def serial_counts(job_id: str) -> dict[tuple[str, str], int]:
-    """Return `{(path_id, status): count}` over the serials of job `job_id`."""
-    query = (
-        Serial.select(Serial.path, Serial.status, fn.COUNT(SQL("*")))
-        .where(Serial.job == job_id)
-        .group_by(Serial.path, Serial.status)
-        .tuples()
+def _count_on_path():
+    return Serial.select(fn.COUNT(SQL("*"))).where(
+        (Serial.path == Path.id) & (Serial.status == placeholder())
     )
-    return {(path_id, status): count for path_id, status, count in query}
+
+
+def _counts_of_job():
+    return Path.select(Path.id, *[_count_on_path() for _ in STATUSES]).where(
+        Path.job == placeholder()
+    )
+
+
+def serial_counts(job_id: str) -> dict[str, dict[str, int]]:
+    """Return `{path_id: {status: count}}` over the paths of job `job_id`."""
+    rows = tuples(compile_once(_counts_of_job), (*STATUSES, job_id))
+    return {path_id: dict(zip(STATUSES, counts)) for path_id, *counts in rows}
 
 
 def job_progress(job: Job, paths: list[dict]) -> dict:
     """Return the progress object of `job`: totals over its serials and one entry per path.
 
     `paths` are Get Job's path dicts; `pathProgress` follows their order and
-    each path's own goal. Percentages may exceed 100 when a goal was reduced
-    below the completed count.
+    each path's own goal. Every serial of a job is on one of its paths, so
+    the job's totals are the sums over its paths. Percentages may exceed 100
+    when a goal was reduced below the completed count.
     """
     counts = serial_counts(job.id)
-    totals = Counter()
-    for (_, status), count in counts.items():
-        totals[status] += count
+    totals = {status: sum(c[status] for c in counts.values()) for status in STATUSES}
     return {
         "total_goal": job.goal_quantity,
         "total_completed": totals["completed"],
         "total_in_progress": totals["in_progress"],
         "total_scrapped": totals["scrapped"],
         "percent_complete": percent(totals["completed"], job.goal_quantity),
-        "path_progress": [_path_progress(path, counts) for path in paths],
+        "path_progress": [_path_progress(path, counts[path["id"]]) for path in paths],
     }
 
 
-def _path_progress(path: dict, counts: dict) -> dict:
-    completed = counts.get((path["id"], "completed"), 0)
+def _path_progress(path: dict, counts: dict[str, int]) -> dict:
     return {
         "path_id": path["id"],
         "path_name": path["name"],
         "goal": path["goal_quantity"],
-        "completed": completed,
-        "percent_complete": percent(completed, path["goal_quantity"]),
+        "completed": counts["completed"],
+        "percent_complete": percent(counts["completed"], path["goal_quantity"]),
     }
