@@ -1,15 +1,16 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 Every value can be overridden from the environment (or the command line).
-Measured on 2 cores (README, Benchmark): the service is CPU-bound, so CPUs + 1
-sync workers (one more to cover a worker waiting on the SQLite write lock)
-beat 2 x CPUs + 1 and gthread on p99; nginx in front buffers slow clients.
+Measured on 2 cores (README, Benchmark): the service is CPU-bound, so one sync
+worker per CPU beat CPUs + 1, 2 x CPUs + 1 and gthread on both req/s and p99
+(a worker waiting for the SQLite write lock sleeps rather than spins); nginx
+in front buffers slow clients.
 """
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 

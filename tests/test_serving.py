@@ -150,7 +150,7 @@ def test_gunicorn_config_defaults_and_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     conf = runpy.run_path(path)
     assert (conf["bind"], conf["workers"], conf["worker_class"], conf["preload_app"]) == (
-        "0.0.0.0:8000", os.cpu_count() + 1, "sync", True)
+        "0.0.0.0:8000", os.cpu_count(), "sync", True)
     monkeypatch.setenv("GUNICORN_BIND", "127.0.0.1:9000")
     monkeypatch.setenv("GUNICORN_WORKERS", "4")
     conf = runpy.run_path(path)
