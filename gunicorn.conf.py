@@ -21,6 +21,9 @@ preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM workers finish the requests they hold for up to this long.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# The longest request line gunicorn accepts (its default is 4094): as long as
+# nginx's 8 KiB header buffer, so a long id gets the app's JSON 404.
+limit_request_line = 8190
 # Only used by gthread workers; sync workers close each connection.
 keepalive = 5
 # gunicornc's control socket is one path per user: several gunicorns on one

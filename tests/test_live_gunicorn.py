@@ -97,3 +97,9 @@ def test_malformed_chunked_body_is_400(server, chunks):
         "message": "Request body could not be read",
     }
     assert requests.get(f"{server.base}/api/jobs/{job['id']}", timeout=10).json()["name"] == job["name"]
+
+
+def test_long_id_within_request_line_limit_is_json_404(server):
+    job_id = "a" * 6000
+    response = requests.get(f"{server.base}/api/jobs/{job_id}", timeout=10)
+    assert (response.status_code, response.json()["message"]) == (404, f"Job not found: {job_id}")

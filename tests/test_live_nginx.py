@@ -102,3 +102,14 @@ def test_upstream_down_is_json_502(tmp_path):
         502, "application/json", "down-1")
     assert json.loads(data) == {"statusCode": 502, "statusMessage": "Bad Gateway",
                                 "message": "Bad Gateway"}
+
+
+@pytest.mark.parametrize("path,headers,status,reason", [
+    ("/api/jobs/" + "a" * 9000, {}, 414, "Request URI Too Long"),
+    ("/api/jobs", {"X-Big": "b" * 9000}, 400, "Bad Request"),
+])
+def test_nginx_limits_answer_json(stack, path, headers, status, reason):
+    _, proxy = stack
+    code, response_headers, body = send(proxy.port, "GET", path, headers=headers)
+    assert (code, response_headers["Content-Type"]) == (status, "application/json")
+    assert json.loads(body) == {"statusCode": status, "statusMessage": reason, "message": reason}
