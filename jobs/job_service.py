@@ -38,7 +38,7 @@ def create_job(fields: dict) -> Job:
 
 
 def require_job(job_id: str) -> None:
-    """Check that job `job_id` exists (the seed's look-up); raises NotFound `Job not found: {id}`."""
+    """Check that job `job_id` exists (the seed's look-up); raises NotFound."""
     require(Job, job_id, "Job")
 
 

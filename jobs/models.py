@@ -30,6 +30,8 @@ def now_ms() -> int:
 
 
 class BaseModel(Model):
+    """Binds every model to the `db` proxy; table names are snake_case class names."""
+
     class Meta:
         database = db
         legacy_table_names = False

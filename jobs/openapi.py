@@ -9,8 +9,8 @@ route/document agreement test reports.
 """
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin

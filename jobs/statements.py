@@ -29,8 +29,8 @@ def compile_once(build: Callable[..., Query], *args) -> str:
 
 
 def _model(model: type[Model], row: tuple) -> Model:
-    fields = model._meta.sorted_fields
-    return model(**{field.name: field.python_value(value) for field, value in zip(fields, row)})
+    pairs = zip(model._meta.sorted_fields, row, strict=True)
+    return model(**{field.name: field.python_value(value) for field, value in pairs})
 
 
 def model_rows(model: type[Model], sql: str, params: tuple) -> list[Model]:

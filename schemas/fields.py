@@ -57,6 +57,7 @@ class JsonInteger(WireField):
         self.maximum = maximum
 
     def message_args(self) -> dict:
+        """The bound in "{field} must be at most {maximum}"."""
         return {"maximum": self.maximum}
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
@@ -93,6 +94,7 @@ class Name(WireField):
         self.error_messages["empty"] = empty
 
     def message_args(self) -> dict:
+        """The bound in "{field} must be at most {maximum} characters"."""
         return {"maximum": NAME_MAX}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
@@ -193,6 +195,7 @@ class Choice(WireField):
         self.choices = choices
 
     def message_args(self) -> dict:
+        """The list in "{field} must be one of: {choices}"."""
         return {"choices": ", ".join(self.choices)}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:

@@ -73,7 +73,8 @@ BAD_CREATES = [
     ({"name": "J", "goalQuantity": [5]}, "goalQuantity", "goalQuantity must be a number"),
     ({"name": "J", "goalQuantity": 0}, "goalQuantity", "goalQuantity must be greater than 0"),
     ({"name": "J", "goalQuantity": -1}, "goalQuantity", "goalQuantity must be greater than 0"),
-    ({"name": "J", "goalQuantity": 2**31}, "goalQuantity", "goalQuantity must be at most 2147483647"),
+    ({"name": "J", "goalQuantity": 2**31}, "goalQuantity",
+     "goalQuantity must be at most 2147483647"),
     ({"name": "J", "goalQuantity": 1.5}, "goalQuantity", "goalQuantity must be an integer"),
     ({"name": "J", "goalQuantity": 1, "jiraTicketKey": 5}, "jiraTicketKey",
      "jiraTicketKey must be a string"),
@@ -141,4 +142,5 @@ def test_delete_job(client, job):
 
 def test_delete_job_not_found(client):
     response = client.delete("/api/jobs/job_nothere1234")
-    assert (response.status_code, response.json["message"]) == (404, "Job not found: job_nothere1234")
+    assert response.status_code == 404
+    assert response.json["message"] == "Job not found: job_nothere1234"

@@ -102,7 +102,7 @@ def test_backup_while_serving_has_every_acknowledged_write(server, tmp_path):
     runner = threading.Thread(target=load.run, args=(4,))
     runner.start()
     time.sleep(1)
-    job = create_job(server.base, "BEFORE-BACKUP")
+    create_job(server.base, "BEFORE-BACKUP")
     target = tmp_path / "backup.db"
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "backup", str(target)], cwd=ROOT,

@@ -184,7 +184,8 @@ def test_missing_job_is_404_before_the_body_is_read(client, job, method, content
     )
     assert response.status_code == 404
     assert response.json == {
-        "statusCode": 404, "statusMessage": "Not Found", "message": "Job not found: job_missing0000",
+        "statusCode": 404, "statusMessage": "Not Found",
+        "message": "Job not found: job_missing0000",
     }
 
 
