@@ -42,13 +42,18 @@ def parse_json(raw: bytes):
 
 def _read_raw() -> bytes:
     try:
-        return request.get_data(cache=False)
+        raw = request.get_data(cache=False)
     except HTTPException:
         raise
     except Exception as error:
         # The WSGI server's own framing errors (gunicorn: a malformed chunk)
         # surface here; they are the client's fault, not a crash.
         raise BadRequest(UNREADABLE) from error
+    if request.content_length is not None and len(raw) != request.content_length:
+        # The client stopped before its Content-Length: a cut body must not
+        # be applied, even when the part that arrived parses.
+        raise BadRequest(UNREADABLE)
+    return raw
 
 
 def json_body() -> dict:

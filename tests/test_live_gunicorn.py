@@ -108,3 +108,20 @@ def test_long_id_within_request_line_limit_is_json_404(server):
     job_id = "a" * 6000
     response = requests.get(f"{server.base}/api/jobs/{job_id}", timeout=10)
     assert (response.status_code, response.json()["message"]) == (404, f"Job not found: {job_id}")
+
+
+def test_body_cut_short_of_content_length_is_400_and_not_applied(server):
+    job = create_job(server.base)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=15) as conn:
+        conn.sendall(
+            f"PUT /api/jobs/{job['id']} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 26\r\n\r\n".encode() + b'{"name":"direct"}'
+        )
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body)["message"] == "Request body could not be read"
+    assert stored_name(server, job) == job["name"]
