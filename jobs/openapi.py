@@ -103,8 +103,8 @@ class Route:
         for status, messages in documented.items():
             for message in messages:
                 examples[status][message] = {"value": error_body(status, message)}
-        if self.body is not None:
-            for error in field_errors(self.body()):
+        for schema in (s for s in (self.body, self.query) if s is not None):
+            for error in field_errors(schema()):
                 (message,), = flatten_errors(error).values()
                 examples[400][message] = {"value": error_body(400, message, flatten_errors(error))}
         return examples
@@ -146,6 +146,8 @@ def _wire_field_properties(self, wire_field, **kwargs) -> dict:
         return {"enum": list(wire_field.choices)}
     if isinstance(wire_field, Reference):
         return {"minLength": 1}
+    if isinstance(wire_field, PlainString) and wire_field.maximum is not None:
+        return {"maxLength": wire_field.maximum}
     if isinstance(wire_field, ObjectList):
         return {"minItems": 1}
     if isinstance(wire_field, Timestamp):

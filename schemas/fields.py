@@ -112,16 +112,31 @@ class Name(WireField):
 
 
 class PlainString(WireField):
-    """Any JSON string, stored as sent (the optional Jira text fields)."""
+    """A JSON string, stored as sent (Jira text fields, a scrap note).
+
+    `maximum`, if given, caps its length: "{field} must be at most {maximum} characters".
+    """
 
     default_error_messages = {
         "invalid": "{field} must be a string",
         "null": "{field} must be a string",
     }
 
+    def __init__(self, *, maximum: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.maximum = maximum
+        if maximum is not None:
+            self.error_messages["too_long"] = "{field} must be at most {maximum} characters"
+
+    def message_args(self) -> dict:
+        """The cap in "{field} must be at most {maximum} characters"."""
+        return {"maximum": self.maximum}
+
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         if not isinstance(value, str):
             raise self.make_error("invalid")
+        if self.maximum is not None and len(value) > self.maximum:
+            raise self.make_error("too_long")
         return value
 
     def _serialize(self, value, attr, obj, **kwargs):

@@ -1,5 +1,5 @@
 """Serial request and response schemas (API.md: Serial)."""
-from marshmallow import ValidationError, fields, pre_load, validate
+from marshmallow import ValidationError, fields, pre_load
 
 from schemas.base import WireSchema
 from schemas.fields import Choice, JsonInteger, PlainString, Reference, Timestamp
@@ -61,6 +61,4 @@ class ScrapSchema(WireSchema):
     """POST /api/serials/{id}/scrap body: `reason` (required), `note` (optional)."""
 
     reason = Choice(SCRAP_REASONS, required=True)
-    note = PlainString(
-        validate=validate.Length(max=NOTE_MAX, error="note must be at most {max} characters")
-    )
+    note = PlainString(maximum=NOTE_MAX)

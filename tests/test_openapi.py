@@ -139,6 +139,8 @@ def test_route_options_nested_messages_and_choices():
         "quantity must be an integer", "steps[0].name is required",
         "steps[0].name must be a string", "steps[0].name must be at most 255 characters",
         "steps[0].dependencyType must be one of: physical, preferred",
+        "name is required", "name must be a string", "name must be at most 255 characters",
+        "dependencyType must be one of: physical, preferred",
     ]
     assert examples["steps[0].name is required"]["value"]["data"] == {
         "errors": {"steps[0].name": ["steps[0].name is required"]}}
@@ -180,3 +182,12 @@ def test_api_page_is_self_contained_html(client):
                  'id="schema-JobUpdate"', "maxLength: 255"):
         assert text in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
+
+
+def test_query_and_capped_string_messages_are_documented(document):
+    listing = document["paths"]["/api/serials"]["get"]["responses"]["400"]
+    examples = listing["content"]["application/json"]["examples"]
+    assert "status must be one of: in_progress, completed, scrapped" in examples
+    scrap = document["paths"]["/api/serials/{serial_id}/scrap"]["post"]
+    examples = scrap["responses"]["400"]["content"]["application/json"]["examples"]
+    assert "note must be at most 1000 characters" in examples
