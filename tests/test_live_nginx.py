@@ -84,11 +84,15 @@ def test_app_sees_the_client_address_and_request_id(stack):
     assert wait_for_text(proxy.prefix / "access.log", f"127.0.0.2 rid={rid} ")
 
 
-def test_nginx_id_is_used_when_the_client_sends_none(stack):
+@pytest.mark.parametrize("incoming", [None, "a b", "x" * 129])
+def test_nginx_id_is_used_when_the_client_sends_none_or_an_unsafe_one(stack, incoming):
     app, proxy = stack
-    status, headers, _ = send(proxy.port, "GET", "/api/health")
-    assert status == 200
-    assert app.wait_for_log(f'rid={headers["X-Request-ID"]} "GET /api/health')
+    headers = {"X-Request-ID": incoming} if incoming else {}
+    status, answered, _ = send(proxy.port, "GET", "/api/health", headers=headers)
+    rid = answered["X-Request-ID"]
+    assert status == 200 and rid != incoming
+    assert app.wait_for_log(f'rid={rid} "GET /api/health')
+    assert wait_for_text(proxy.prefix / "access.log", f"rid={rid} ")
 
 
 def test_upstream_down_is_json_502(tmp_path):
