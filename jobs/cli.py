@@ -1,5 +1,7 @@
 """Flask CLI commands: `flask --app app init-db`, `backup PATH`, `openapi`."""
 import json
+import os
+import sqlite3
 
 import click
 from flask import Flask, current_app
@@ -30,7 +32,12 @@ def backup_command(path: str) -> None:
     """Copy the live SQLite database to PATH (safe while gunicorn runs)."""
     if not isinstance(db.obj, SqliteFile):
         raise click.UsageError("backup needs a SQLite DATABASE_URL")
-    db.obj.backup_to(path)
+    if os.path.exists(path) and os.path.samefile(path, db.obj.path):
+        raise click.UsageError("PATH is the live database itself; back up to another file")
+    try:
+        db.obj.backup_to(path)
+    except sqlite3.Error as error:
+        raise click.ClickException(f"backup to {path} failed: {error}") from error
     click.echo(f"Backed up the database to {path}.")
 
 

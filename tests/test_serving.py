@@ -144,6 +144,17 @@ def test_backup_copies_wal_content(app, client, job, tmp_path):
     assert not (tmp_path / "backup.db.partial").exists()
 
 
+def test_backup_refuses_the_live_file_and_reports_a_bad_target(app, client, job, tmp_path):
+    runner = app.test_cli_runner()
+    live = runner.invoke(args=["backup", str(tmp_path / "test.db")])
+    assert live.exit_code == 2
+    assert "PATH is the live database itself" in live.output
+    nowhere = runner.invoke(args=["backup", str(tmp_path / "missing" / "backup.db")])
+    assert nowhere.exit_code == 1
+    assert "Error: backup to" in nowhere.output and "Traceback" not in nowhere.output
+    assert client.get(f"/api/jobs/{job['id']}").json["name"] == job["name"]
+
+
 def test_gunicorn_config_defaults_and_environment(monkeypatch):
     path = str(ROOT / "gunicorn.conf.py")
     for name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_WORKER_CLASS"):
