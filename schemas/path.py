@@ -48,25 +48,25 @@ class ObjectList(WireField, fields.List):
 class StepSchema(WireSchema):
     """A ProcessStep as sent to clients."""
 
-    id = fields.String()
-    name = fields.String()
-    order = fields.Integer()
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    order = fields.Integer(required=True)
     location = fields.String()
-    optional = fields.Boolean()
-    dependency_type = fields.String(data_key="dependencyType")
+    optional = fields.Boolean(required=True)
+    dependency_type = Choice(DEPENDENCY_TYPES, data_key="dependencyType", required=True)
 
 
 class PathSchema(WireSchema):
     """A Path as sent to clients, its steps ordered by `order`."""
 
-    id = fields.String()
-    job = fields.String(data_key="jobId")
-    name = fields.String()
-    goal_quantity = fields.Integer(data_key="goalQuantity")
-    advancement_mode = fields.String(data_key="advancementMode")
-    steps = fields.List(fields.Nested(StepSchema))
-    created_at = Timestamp(data_key="createdAt")
-    updated_at = Timestamp(data_key="updatedAt")
+    id = fields.String(required=True)
+    job = fields.String(data_key="jobId", required=True)
+    name = fields.String(required=True)
+    goal_quantity = fields.Integer(data_key="goalQuantity", required=True)
+    advancement_mode = Choice(ADVANCEMENT_MODES, data_key="advancementMode", required=True)
+    steps = fields.List(fields.Nested(StepSchema), required=True)
+    created_at = Timestamp(data_key="createdAt", required=True)
+    updated_at = Timestamp(data_key="updatedAt", required=True)
 
 
 class StepCreateSchema(WireSchema):

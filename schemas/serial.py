@@ -14,15 +14,15 @@ NOTE_MAX = 1000
 class SerialSchema(WireSchema):
     """A Serial as sent to clients, fields in the documented order."""
 
-    id = fields.String()
-    job_id = fields.String(data_key="jobId")
-    path_id = fields.String(data_key="pathId")
-    current_step_index = fields.Integer(data_key="currentStepIndex")
-    status = fields.String()
-    scrap_reason = fields.String(data_key="scrapReason")
+    id = fields.String(required=True)
+    job_id = fields.String(data_key="jobId", required=True)
+    path_id = fields.String(data_key="pathId", required=True)
+    current_step_index = fields.Integer(data_key="currentStepIndex", required=True)
+    status = Choice(STATUSES, required=True)
+    scrap_reason = Choice(SCRAP_REASONS, data_key="scrapReason")
     scrap_note = fields.String(data_key="scrapNote")
-    created_at = Timestamp(data_key="createdAt")
-    updated_at = Timestamp(data_key="updatedAt")
+    created_at = Timestamp(data_key="createdAt", required=True)
+    updated_at = Timestamp(data_key="updatedAt", required=True)
 
 
 class SerialCreateSchema(WireSchema):
