@@ -5,12 +5,13 @@ from collections.abc import Mapping
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from jobs import bp
+import jobs.views  # noqa: F401  (registers every route on bp)
 from jobs.cli import register_commands
-from jobs.db import close_idle_connections, db, open_database
-from jobs.errors import register_error_handlers
-from jobs.models import create_tables
-from jobs.request_id import init_request_ids
+from jobs.http import bp
+from jobs.http.envelope import register_error_handlers
+from jobs.http.request_id import init_request_ids
+from jobs.store.db import close_idle_connections, db, open_database
+from jobs.store.models import create_tables
 
 MAX_BODY_BYTES = 1024 * 1024
 

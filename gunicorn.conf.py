@@ -1,7 +1,7 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 Every value can be overridden from the environment (or the command line).
-Measured on 2 cores (README, Benchmark): the service is CPU-bound, so one sync
+Measured on 2 cores (docs/benchmarks.md): the service is CPU-bound, so one sync
 worker per CPU beat CPUs + 1, 2 x CPUs + 1 and gthread on both req/s and p99
 (a worker waiting for the SQLite write lock sleeps rather than spins); nginx
 in front buffers slow clients.
@@ -37,7 +37,7 @@ access_log_format = '%(h)s rid=%({x-request-id}o)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 def on_starting(server):
     """Log the app's records (with their request id) to stderr beside gunicorn's own."""
-    from jobs.request_id import log_to_stderr
+    from jobs.http.request_id import log_to_stderr
 
     log_to_stderr()
 

@@ -100,7 +100,7 @@ def main() -> None:
             job = requests.post(f"{servers[0].base}/api/jobs", json=SEED_JOB, timeout=10).json()
             path = f"/api/jobs/{job['id']}"
             targets = {name: (server.base + path, server)
-                       for name, server in zip(("service", "bare"), servers)}
+                       for name, server in zip(("service", "bare"), servers, strict=True)}
             script = tmp / "put.lua"
             script.write_text(PUT_SCRIPT)
             print(f"{args.connections} connections, {args.seconds} s x {args.rounds} rounds each, "

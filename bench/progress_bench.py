@@ -1,4 +1,4 @@
-"""Get Job latency as a job's serials grow (API.md: GET /api/jobs/{id}, `progress`).
+"""Get Job latency as a job's serials grow (docs/api.md: Get Job, `progress`).
 
 Starts `gunicorn wsgi:app` (2 workers) on a temp SQLite file and a free
 loopback port, creates one job per N with one 5-step path and N serials
@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import requests
-
-from jobs import serial_service
 from jobs.db import db, open_database
 from jobs.models import Serial
+
+from jobs import serial_service
 from tests.live import Gunicorn
 
 SIZES = (0, 1000, 10000)

@@ -1,6 +1,7 @@
-"""The Jobs service: one Blueprint (`bp`), its models and the rules behind it."""
-# Importing the view modules registers their routes on bp.
-from jobs import health_views, job_views, openapi_views, path_views, serial_views  # noqa: F401
-from jobs.api import bp
+"""The Shop-floor Jobs service.
 
-__all__ = ["bp"]
+Layers, each a folder: `http` (the edge), `views` (one module per resource),
+`services` (rules and transactions), `store` (database, models, statements),
+`openapi` (the API document). Top-level modules hold what every layer shares:
+domain errors, vocabularies, the clock.
+"""

@@ -7,9 +7,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from jobs.db import SqliteFile, db
-from jobs.models import create_tables
-from jobs.openapi_routes import api_document
+from jobs.openapi import api_document
+from jobs.store.db import SqliteFile, db
+from jobs.store.models import create_tables
 
 
 @click.command("init-db")

@@ -5,7 +5,7 @@ from marshmallow import EXCLUDE, Schema, post_dump
 class WireSchema(Schema):
     """Ignores unknown fields on load; omits absent optional fields on dump.
 
-    API.md, Conventions: "Unknown fields are ignored" and "Optional fields
+    docs/api.md, Conventions: "Unknown fields are ignored" and "Optional fields
     that are absent are omitted from responses, never null".
     """
 

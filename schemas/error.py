@@ -1,4 +1,4 @@
-"""The one error envelope (API.md, Conventions: Error responses)."""
+"""The one error envelope (docs/api.md, Conventions: Error responses)."""
 from marshmallow import fields
 
 from schemas.base import WireSchema

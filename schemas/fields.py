@@ -1,4 +1,4 @@
-"""Reusable marshmallow field types for the wire format (API.md, Conventions).
+"""Reusable marshmallow field types for the wire format (docs/api.md, Conventions).
 
 Every message names the field by its wire (camelCase) name, so the same field
 class serves `goalQuantity`, `quantity`, `name` and `steps[i].name`.
@@ -35,7 +35,7 @@ class WireField(fields.Field):
 
 
 class JsonInteger(WireField):
-    """A JSON number that must be a positive integer (API.md, Conventions: Integers).
+    """A JSON number that must be a positive integer (docs/api.md, Conventions: Integers).
 
     Accepts `int` and the `Decimal` the body parser makes of JSON numbers;
     rejects strings, booleans, arrays and objects. Checks in the documented
@@ -76,7 +76,7 @@ class JsonInteger(WireField):
 
 
 class Name(WireField):
-    """A name string (API.md, Conventions: Names): trimmed, non-empty, at most 255.
+    """A name string (docs/api.md, Conventions: Names): trimmed, non-empty, at most 255.
 
     `empty` is the message for null, empty or whitespace-only values:
     "{field} is required" on create, "{field} cannot be empty" on update.

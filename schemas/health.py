@@ -1,4 +1,4 @@
-"""GET /api/health's answer (API.md: Operations)."""
+"""GET /api/health's answer (docs/api.md: Operations)."""
 from marshmallow import fields
 
 from schemas.base import WireSchema

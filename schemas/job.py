@@ -1,9 +1,9 @@
-"""Job request and response schemas (API.md: Job; the seed: Update Job)."""
+"""Job request and response schemas (docs/api.md: Job, Update Job)."""
 from marshmallow import fields
 
 from schemas.base import WireSchema
-from schemas.path import PathSchema
 from schemas.fields import JsonInteger, Name, PlainString, StringList, Timestamp
+from schemas.path import PathSchema
 
 
 class JobSchema(WireSchema):
@@ -43,7 +43,7 @@ class JobCreateSchema(WireSchema):
 
 
 class JobUpdateSchema(WireSchema):
-    """PUT/PATCH /api/jobs/{id} body (the seed): a partial update.
+    """PUT/PATCH /api/jobs/{id} body (docs/api.md, Update Job): a partial update.
 
     Only `name` and `goalQuantity` load; absent fields stay absent from the
     result, and Jira fields, `id`, timestamps and unknown fields are dropped.
@@ -69,7 +69,7 @@ class PathProgressSchema(WireSchema):
 
 
 class ProgressSchema(WireSchema):
-    """Get Job's `progress` object (API.md: GET /api/jobs/{id})."""
+    """Get Job's `progress` object (docs/api.md: Get Job)."""
 
     total_goal = fields.Integer(data_key="totalGoal", required=True)
     total_completed = fields.Integer(data_key="totalCompleted", required=True)

@@ -1,13 +1,18 @@
-"""Path and ProcessStep request and response schemas (API.md: Path)."""
+"""Path and ProcessStep request and response schemas (docs/api.md: Path)."""
 from marshmallow import ValidationError, fields
 
+from jobs.vocabulary import ADVANCEMENT_MODES, DEPENDENCY_TYPES
 from schemas.base import WireSchema
 from schemas.fields import (
-    Boolean, Choice, JsonInteger, Name, PlainString, Reference, Timestamp, WireField,
+    Boolean,
+    Choice,
+    JsonInteger,
+    Name,
+    PlainString,
+    Reference,
+    Timestamp,
+    WireField,
 )
-
-ADVANCEMENT_MODES = ("strict", "flexible", "per_step")
-DEPENDENCY_TYPES = ("physical", "preferred", "completion_gate")
 
 
 class ObjectList(WireField, fields.List):
@@ -60,7 +65,7 @@ class PathSchema(WireSchema):
     """A Path as sent to clients, its steps ordered by `order`."""
 
     id = fields.String(required=True)
-    job = fields.String(data_key="jobId", required=True)
+    job_id = fields.String(data_key="jobId", required=True)
     name = fields.String(required=True)
     goal_quantity = fields.Integer(data_key="goalQuantity", required=True)
     advancement_mode = Choice(ADVANCEMENT_MODES, data_key="advancementMode", required=True)
@@ -72,7 +77,7 @@ class PathSchema(WireSchema):
 class StepCreateSchema(WireSchema):
     """One item of Create Path's `steps`, checked in the documented order.
 
-    `location` is not in API.md's message list; its check comes last.
+    `location` is not in docs/api.md's message list; its check comes last.
     """
 
     name = Name(required=True)
@@ -84,7 +89,7 @@ class StepCreateSchema(WireSchema):
 
 
 class PathCreateSchema(WireSchema):
-    """POST /api/paths body, fields in API.md's validation order."""
+    """POST /api/paths body, fields in docs/api.md's validation order."""
 
     job_id = Reference(data_key="jobId", required=True)
     name = Name(required=True)

@@ -1,11 +1,10 @@
-"""Serial request and response schemas (API.md: Serial)."""
+"""Serial request and response schemas (docs/api.md: Serial)."""
 from marshmallow import ValidationError, fields, pre_load
 
+from jobs.vocabulary import SCRAP_REASONS, SERIAL_STATUSES
 from schemas.base import WireSchema
 from schemas.fields import Choice, JsonInteger, PlainString, Reference, Timestamp
 
-STATUSES = ("in_progress", "completed", "scrapped")
-SCRAP_REASONS = ("out_of_tolerance", "process_defect", "damaged", "operator_error", "other")
 FILTERS = ("jobId", "pathId", "status")
 MAX_BATCH = 10000
 NOTE_MAX = 1000
@@ -18,7 +17,7 @@ class SerialSchema(WireSchema):
     job_id = fields.String(data_key="jobId", required=True)
     path_id = fields.String(data_key="pathId", required=True)
     current_step_index = fields.Integer(data_key="currentStepIndex", required=True)
-    status = Choice(STATUSES, required=True)
+    status = Choice(SERIAL_STATUSES, required=True)
     scrap_reason = Choice(SCRAP_REASONS, data_key="scrapReason")
     scrap_note = fields.String(data_key="scrapNote")
     created_at = Timestamp(data_key="createdAt", required=True)
@@ -44,7 +43,7 @@ class SerialFilterSchema(WireSchema):
 
     job_id = PlainString(data_key="jobId")
     path_id = PlainString(data_key="pathId")
-    status = Choice(STATUSES)
+    status = Choice(SERIAL_STATUSES)
 
     @pre_load
     def _single_values(self, args, **kwargs) -> dict:

@@ -92,6 +92,13 @@ def make_serials(client):
     return make
 
 
+def stored(client, collection: str, ident: str) -> dict:
+    """GET `/api/{collection}/{ident}` (200 asserted); a job without its `paths` and `progress`."""
+    response = client.get(f"/api/{collection}/{ident}")
+    assert response.status_code == 200, response.json
+    return {k: v for k, v in response.json.items() if k not in ("paths", "progress")}
+
+
 def error_body(status: int, reason: str, message: str, errors: dict | None = None) -> dict:
     """The error envelope API.md promises, for exact comparison."""
     body = {"statusCode": status, "statusMessage": reason, "message": message}

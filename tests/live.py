@@ -73,7 +73,7 @@ class Gunicorn:
                "GUNICORN_BIND": f"127.0.0.1:{self.port}", **(env or {})}
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
-        self.log = open(self.log_path, "wb")
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra_args, app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -156,6 +156,14 @@ class Nginx:
 
     def stop(self) -> None:
         stop_process(self.process, signal.SIGQUIT)
+
+
+def create_job(base: str, **fields) -> dict:
+    """Create a job over HTTP at `base` (201 asserted); `fields` override the defaults."""
+    body = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42", **fields}
+    response = requests.post(f"{base}/api/jobs", json=body, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 def serve(directory: Path, workers: int = 2):

@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from jobs import job_service
+from jobs.services import jobs as job_service
 
 
 def put_raw(client, job_id, raw, content_type="application/json", **kwargs):

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import create_app
-from jobs.openapi_routes import api_document
+from jobs.openapi import api_document
 from tests.live import serve
 
 pytestmark = pytest.mark.live

@@ -2,7 +2,7 @@
 import logging
 import os
 
-from jobs.db import db
+from jobs.store.db import db
 
 
 def test_health_ok(client):

@@ -15,7 +15,7 @@ def test_list_jobs_empty(client):
 
 def test_list_jobs_oldest_first_without_paths_or_progress(client, make_job, monkeypatch):
     stamps = iter([3000, 1000, 2000])
-    monkeypatch.setattr("jobs.job_service.now_ms", lambda: next(stamps))
+    monkeypatch.setattr("jobs.clock.now_ms", lambda: next(stamps))
     made = [make_job(name=n) for n in ("c", "a", "b")]
     listed = client.get("/api/jobs").json
     assert [j["name"] for j in listed] == ["a", "b", "c"]
@@ -23,7 +23,7 @@ def test_list_jobs_oldest_first_without_paths_or_progress(client, make_job, monk
 
 
 def test_list_jobs_ties_broken_by_id(client, make_job, monkeypatch):
-    monkeypatch.setattr("jobs.job_service.now_ms", lambda: 1000)
+    monkeypatch.setattr("jobs.clock.now_ms", lambda: 1000)
     ids = sorted(make_job()["id"] for _ in range(5))
     assert [j["id"] for j in client.get("/api/jobs").json] == ids
 

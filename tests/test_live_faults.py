@@ -1,5 +1,4 @@
 """Faults on real gunicorn: a held write lock, a missing or read-only file, online backup."""
-from contextlib import closing
 import os
 import signal
 import sqlite3
@@ -7,11 +6,12 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 
 import pytest
 import requests
 
-from tests.live import ROOT, Gunicorn
+from tests.live import ROOT, Gunicorn, create_job
 from tests.load import Load
 
 pytestmark = pytest.mark.live
@@ -19,18 +19,20 @@ UNAVAILABLE = {"statusCode": 503, "statusMessage": "Service Unavailable",
                "message": "Service Unavailable"}
 
 
-@pytest.fixture
-def server(tmp_path):
-    server = Gunicorn(tmp_path / "faults.db", workers=2)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One gunicorn for the module: each fault test puts the file back as it found it."""
+    server = Gunicorn(tmp_path_factory.mktemp("faults") / "faults.db", workers=2)
     yield server
     server.stop()
 
 
-def create_job(base, name="JOB-2024-001"):
-    response = requests.post(f"{base}/api/jobs", json={"name": name, "goalQuantity": 50},
-                             timeout=10)
-    assert response.status_code == 201
-    return response.json()
+@pytest.fixture
+def own_server(tmp_path):
+    """A gunicorn of the test's own, for a test that stops it."""
+    server = Gunicorn(tmp_path / "own.db", workers=2)
+    yield server
+    server.stop()
 
 
 def test_put_waits_for_a_write_lock_held_outside(server):
@@ -102,7 +104,7 @@ def test_backup_while_serving_has_every_acknowledged_write(server, tmp_path):
     runner = threading.Thread(target=load.run, args=(4,))
     runner.start()
     time.sleep(1)
-    create_job(server.base, "BEFORE-BACKUP")
+    create_job(server.base, name="BEFORE-BACKUP")
     target = tmp_path / "backup.db"
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "backup", str(target)], cwd=ROOT,
@@ -132,7 +134,8 @@ def test_master_holds_no_database_connection(server):
     assert any(database in open_files(pid) for pid in server.worker_pids())
 
 
-def test_sigterm_lets_the_request_in_flight_finish(server):
+def test_sigterm_lets_the_request_in_flight_finish(own_server):
+    server = own_server
     job = create_job(server.base)
     outside = sqlite3.connect(server.db_path, isolation_level=None, check_same_thread=False)
     outside.execute("BEGIN IMMEDIATE")

@@ -7,14 +7,9 @@ import threading
 import pytest
 import requests
 
+from tests.live import create_job
+
 pytestmark = pytest.mark.live
-
-
-def create_job(base, **fields):
-    body = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42", **fields}
-    response = requests.post(f"{base}/api/jobs", json=body, timeout=10)
-    assert response.status_code == 201
-    return response.json()
 
 
 def test_seed_curl_examples(server):
@@ -55,16 +50,21 @@ def stored_name(server, job) -> str:
 
 
 def raw_put(server, path, body: bytes, chunked: bool):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=15)
-    headers = {"Content-Type": "application/json"}
+    """PUT `body` over a raw socket; the answer is read even if the server closed mid-upload."""
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"
     if chunked:
-        pieces = [body[i:i + 65536] for i in range(0, len(body), 65536)]
-        conn.request("PUT", path, body=iter(pieces),
-                     headers=headers, encode_chunked=True)
-    else:
-        conn.request("PUT", path, body=body, headers=headers)
-    response = conn.getresponse()
-    return response.status, response.read()
+        pieces = (body[i:i + 65536] for i in range(0, len(body), 65536))
+        body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+    head = (f"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"{framing}\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=15) as conn:
+        try:
+            conn.sendall(head + body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # an early 413 closes the connection before the upload ends
+        response = http.client.HTTPResponse(conn)
+        response.begin()
+        return response.status, response.read()
 
 
 @pytest.mark.parametrize("chunked", [False, True])

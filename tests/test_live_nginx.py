@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from tests.live import Gunicorn, Nginx, free_port, wait_for_text
+from tests.live import Gunicorn, Nginx, create_job, free_port, wait_for_text
 
 pytestmark = pytest.mark.live
 
@@ -35,13 +35,6 @@ def send(port, method, path, body=b"", headers=None, source="127.0.0.1"):
     result = response.status, response.headers, response.read()
     conn.close()
     return result
-
-
-def create_job(base):
-    body = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42"}
-    response = requests.post(f"{base}/api/jobs", json=body, timeout=10)
-    assert response.status_code == 201
-    return response.json()
 
 
 def test_seed_put_through_nginx(stack):

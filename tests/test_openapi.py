@@ -7,8 +7,8 @@ from flask import Blueprint, Flask
 from marshmallow import Schema, fields
 from openapi_spec_validator import validate
 
-from jobs.openapi import Route, build_document
-from jobs.openapi_routes import ROUTES
+from jobs.http.contract import contract, contract_of
+from jobs.openapi import build_document
 from schemas.fields import Choice, JsonInteger, Name, Timestamp
 
 UPDATE_JOB_400 = [
@@ -55,15 +55,15 @@ def test_document_is_valid_openapi_3(document):
     assert document["openapi"].startswith("3.")
 
 
-def test_every_route_is_documented_and_every_entry_is_a_route(app, document):
+def test_every_route_is_documented_and_every_view_declares_a_contract(app, document):
     assert document_operations(document) == route_operations(app)
-    assert set(ROUTES) == {rule.endpoint for rule in app.url_map.iter_rules()
-                           if rule.rule.startswith("/api/")}
+    assert all(contract_of(app.view_functions[rule.endpoint]) is not None
+               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/"))
 
 
-def test_a_route_without_entry_is_reported(app):
-    partial = {name: route for name, route in ROUTES.items() if name != "api.delete_job"}
-    missing = route_operations(app) - document_operations(build_document(app, partial))
+def test_a_route_without_contract_is_reported(app, monkeypatch):
+    monkeypatch.delattr(app.view_functions["api.delete_job"], "contract")
+    missing = route_operations(app) - document_operations(build_document(app))
     assert missing == {("/api/jobs/{job_id}", "delete")}
 
 
@@ -124,12 +124,13 @@ def test_route_options_nested_messages_and_choices():
     bp = Blueprint("api", __name__, url_prefix="/api")
 
     @bp.post("/things/<int:thing_id>/batch")
+    @contract(None, status=204, body=BatchSchema, query=StepSchema,
+              errors={400: ("Thing is closed",)})
     def make_batch(thing_id):
         """Make a batch."""
 
     app.register_blueprint(bp)
-    document = build_document(app, {"api.make_batch": Route(
-        None, status=204, body=BatchSchema, query=StepSchema, errors={400: ("Thing is closed",)})})
+    document = build_document(app)
     validate(document)
     post = document["paths"]["/api/things/{thing_id}/batch"]["post"]
     examples = post["responses"]["400"]["content"]["application/json"]["examples"]
@@ -178,7 +179,7 @@ def test_api_page_is_self_contained_html(client):
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    for text in ("Update Job (the seed)", "name cannot be empty", "Job not found: {id}",
+    for text in ("Update Job: look up first", "name cannot be empty", "Job not found: {id}",
                  'id="schema-JobUpdate"', "maxLength: 255"):
         assert text in page
     assert "<script" not in page and "http://" not in page and "https://" not in page

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from jobs.models import Path, ProcessStep
+from jobs.store.models import Path, ProcessStep
 from tests.conftest import STEPS, error_body
 
 PATH_FIELDS = ["id", "jobId", "name", "goalQuantity", "advancementMode", "steps", "createdAt",
@@ -147,7 +147,7 @@ def test_get_path_not_found(client):
 
 def test_paths_listed_oldest_first_with_steps_in_order(client, job, make_path, monkeypatch):
     stamps = iter([3000, 1000, 2000])
-    monkeypatch.setattr("jobs.path_service.now_ms", lambda: next(stamps))
+    monkeypatch.setattr("jobs.clock.now_ms", lambda: next(stamps))
     made = [make_path(job["id"], name=n, steps=[{"name": f"{n}{i}"} for i in range(3)])
             for n in "cab"]
     listed = job_paths(client, job["id"])

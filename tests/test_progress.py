@@ -3,8 +3,7 @@ import logging
 
 import pytest
 
-from jobs.progress import percent
-
+from jobs.services.progress import percent
 from tests.conftest import STEPS
 
 

@@ -1,7 +1,7 @@
 """Advance and Scrap a serial (API.md: Serial)."""
 import pytest
 
-from tests.conftest import error_body
+from tests.conftest import error_body, stored
 
 REASONS = ["out_of_tolerance", "process_defect", "damaged", "operator_error", "other"]
 REASON_MESSAGE = ("reason must be one of: out_of_tolerance, process_defect, damaged, "
@@ -17,19 +17,15 @@ def advance(client, serial_id):
     return client.post(f"/api/serials/{serial_id}/advance")
 
 
-def stored(client, serial_id):
-    return client.get(f"/api/serials/{serial_id}").json
-
-
 def test_advance_walks_the_steps_then_completes(client, path, serial):
     indexes = []
     for _ in path["steps"]:
         response = advance(client, serial["id"])
         assert response.status_code == 200
         indexes.append((response.json["currentStepIndex"], response.json["status"]))
-        assert stored(client, serial["id"]) == response.json
+        assert stored(client, "serials", serial["id"]) == response.json
     assert indexes == [(1, "in_progress"), (2, "in_progress"), (-1, "completed")]
-    final = stored(client, serial["id"])
+    final = stored(client, "serials", serial["id"])
     assert final == {**serial, "currentStepIndex": -1, "status": "completed",
                      "updatedAt": final["updatedAt"]}
 
@@ -43,10 +39,10 @@ def test_advance_single_step_path_completes_at_once(client, job, make_path, make
 def test_advance_completed_serial_is_400(client, path, serial):
     for _ in path["steps"]:
         advance(client, serial["id"])
-    before = stored(client, serial["id"])
+    before = stored(client, "serials", serial["id"])
     response = advance(client, serial["id"])
     assert response.json == error_body(400, "Bad Request", "Serial is already completed")
-    assert stored(client, serial["id"]) == before
+    assert stored(client, "serials", serial["id"]) == before
 
 
 def test_advance_scrapped_serial_is_400(client, serial):
@@ -54,7 +50,7 @@ def test_advance_scrapped_serial_is_400(client, serial):
     before = client.post(f"/api/serials/{serial['id']}/scrap", json={"reason": "other"}).json
     response = advance(client, serial["id"])
     assert response.json == error_body(400, "Bad Request", "Cannot advance a scrapped serial")
-    assert stored(client, serial["id"]) == before
+    assert stored(client, "serials", serial["id"]) == before
 
 
 def test_advance_missing_serial_is_404(client):
@@ -78,7 +74,7 @@ def test_scrap_with_each_reason(client, serial, reason):
                           "createdAt", "updatedAt"]
     assert body == {**serial, "currentStepIndex": 1, "status": "scrapped", "scrapReason": reason,
                     "updatedAt": body["updatedAt"]}
-    assert stored(client, serial["id"]) == body
+    assert stored(client, "serials", serial["id"]) == body
 
 
 def test_scrap_with_note(client, serial):
@@ -86,7 +82,7 @@ def test_scrap_with_note(client, serial):
                        json={"reason": "out_of_tolerance", "note": "bore 0.02 over"}).json
     assert list(body)[5:7] == ["scrapReason", "scrapNote"]
     assert (body["scrapReason"], body["scrapNote"]) == ("out_of_tolerance", "bore 0.02 over")
-    assert stored(client, serial["id"]) == body
+    assert stored(client, "serials", serial["id"]) == body
 
 
 BAD_SCRAPS = [
@@ -105,7 +101,7 @@ BAD_SCRAPS = [
 def test_scrap_invalid_is_400_and_changes_nothing(client, serial, data, field, message):
     response = client.post(f"/api/serials/{serial['id']}/scrap", json=data)
     assert response.json == error_body(400, "Bad Request", message, {field: [message]})
-    assert stored(client, serial["id"]) == serial
+    assert stored(client, "serials", serial["id"]) == serial
 
 
 def test_scrap_twice_is_400(client, serial):
@@ -113,16 +109,16 @@ def test_scrap_twice_is_400(client, serial):
     response = client.post(f"/api/serials/{serial['id']}/scrap",
                            json={"reason": "other", "note": "again"})
     assert response.json == error_body(400, "Bad Request", "Serial is already scrapped")
-    assert stored(client, serial["id"]) == first
+    assert stored(client, "serials", serial["id"]) == first
 
 
 def test_scrap_completed_serial_is_400(client, path, serial):
     for _ in path["steps"]:
         advance(client, serial["id"])
-    before = stored(client, serial["id"])
+    before = stored(client, "serials", serial["id"])
     response = client.post(f"/api/serials/{serial['id']}/scrap", json={"reason": "damaged"})
     assert response.json == error_body(400, "Bad Request", "Cannot scrap a completed serial")
-    assert stored(client, serial["id"]) == before
+    assert stored(client, "serials", serial["id"]) == before
 
 
 @pytest.mark.parametrize("content_type,raw", [

@@ -2,7 +2,7 @@
 import pytest
 
 from app import create_app
-from jobs.models import Sequence, Serial
+from jobs.store.models import Sequence, Serial
 from tests.conftest import error_body
 
 SERIAL_FIELDS = ["id", "jobId", "pathId", "currentStepIndex", "status", "createdAt", "updatedAt"]

@@ -12,9 +12,9 @@ import pytest
 from flask import request
 
 from app import create_app
-from jobs import job_service
-from jobs.db import db
-from jobs.request_id import LOG_FORMAT, RequestIdFilter
+from jobs.http.request_id import LOG_FORMAT, RequestIdFilter
+from jobs.services import jobs as job_service
+from jobs.store.db import db
 from tests.live import ROOT
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -70,7 +70,7 @@ def test_crash_is_logged_with_its_request_id(client, monkeypatch, log_lines):
     assert (response.status_code, response.headers["X-Request-ID"]) == (500, "crash-7")
     assert response.json["message"] == "Internal Server Error"
     first_line = log_lines.getvalue().splitlines()[0]
-    assert "rid=crash-7 jobs.errors: unhandled error" in first_line
+    assert "rid=crash-7 jobs.http.envelope: unhandled error" in first_line
 
 
 def test_log_line_outside_a_request_has_a_dash(log_lines):

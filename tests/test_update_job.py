@@ -1,15 +1,9 @@
 """PUT/PATCH /api/jobs/{id}: every sentence of the seed (Update Job)."""
 import pytest
 
-from tests.conftest import JIRA
+from tests.conftest import JIRA, stored
 
 SEED_BOTH = {"name": "JOB-2024-001-REV2", "goalQuantity": 75}
-
-
-def stored(client, job_id):
-    response = client.get(f"/api/jobs/{job_id}")
-    assert response.status_code == 200
-    return {k: v for k, v in response.json.items() if k not in ("paths", "progress")}
 
 
 def test_seed_example_update_both_fields(client, job):
@@ -22,7 +16,7 @@ def test_seed_example_update_both_fields(client, job):
     ]
     assert body == {**job, **SEED_BOTH, "updatedAt": body["updatedAt"]}
     assert body["updatedAt"] >= job["updatedAt"]
-    assert stored(client, job["id"]) == body
+    assert stored(client, "jobs", job["id"]) == body
 
 
 def test_seed_example_update_only_goal_quantity(client, job):
@@ -40,7 +34,7 @@ def test_only_name_leaves_goal_quantity(client, job):
 def test_patch_is_a_synonym(client, job):
     response = client.patch(f"/api/jobs/{job['id']}", json={"goalQuantity": 7})
     assert response.status_code == 200
-    assert stored(client, job["id"])["goalQuantity"] == 7
+    assert stored(client, "jobs", job["id"])["goalQuantity"] == 7
 
 
 def test_name_is_trimmed(client, job):
@@ -55,13 +49,13 @@ def test_integral_float_is_accepted_as_integer(client, job):
 
 
 def test_identical_values_still_refresh_updated_at(client, job, monkeypatch):
-    monkeypatch.setattr("jobs.records.now_ms", lambda: 1705769100000)
+    monkeypatch.setattr("jobs.clock.now_ms", lambda: 1705769100000)
     body = client.put(
         f"/api/jobs/{job['id']}", json={"name": job["name"], "goalQuantity": job["goalQuantity"]}
     ).json
     assert body["updatedAt"] == "2024-01-20T16:45:00.000Z"
     assert body["createdAt"] == job["createdAt"]
-    assert stored(client, job["id"])["updatedAt"] == "2024-01-20T16:45:00.000Z"
+    assert stored(client, "jobs", job["id"])["updatedAt"] == "2024-01-20T16:45:00.000Z"
 
 
 @pytest.mark.parametrize("body", [{}, {"jiraTicketKey": "X-1"}, {"unknown": 1}, None])
@@ -70,7 +64,7 @@ def test_no_updatable_field_changes_nothing(client, job, body):
     response = client.put(f"/api/jobs/{job['id']}", **kwargs)
     assert response.status_code == 200
     assert response.json == job
-    assert stored(client, job["id"]) == job
+    assert stored(client, "jobs", job["id"]) == job
 
 
 def test_ignored_fields_are_not_written(client, job):
@@ -81,15 +75,22 @@ def test_ignored_fields_are_not_written(client, job):
     }
     response = client.put(f"/api/jobs/{job['id']}", json=body)
     assert response.status_code == 200
-    after = stored(client, job["id"])
+    after = stored(client, "jobs", job["id"])
     assert after == {**job, "name": "NEW", "updatedAt": after["updatedAt"]}
     assert after["updatedAt"] != "2000-01-01T00:00:00.000Z"
 
 
-def test_reducing_goal_below_completed_touches_nothing_else(client, job):
+def test_reducing_goal_below_completed_touches_nothing_else(client, job, path, make_serials):
+    serials = make_serials(path, 2)
+    for serial in serials:
+        for _ in path["steps"]:
+            assert client.post(f"/api/serials/{serial['id']}/advance").status_code == 200
+    before = client.get("/api/serials").json
     body = client.put(f"/api/jobs/{job['id']}", json={"goalQuantity": 1}).json
-    detail = client.get(f"/api/jobs/{job['id']}").json
-    assert detail["progress"]["totalGoal"] == body["goalQuantity"] == 1
+    progress = client.get(f"/api/jobs/{job['id']}").json["progress"]
+    assert (progress["totalGoal"], progress["totalCompleted"]) == (body["goalQuantity"], 2) == (1, 2)
+    assert progress["percentComplete"] == 200
+    assert client.get("/api/serials").json == before
 
 
 BAD_UPDATES = [
@@ -126,7 +127,7 @@ def test_invalid_field_is_400_and_changes_nothing(client, job, body, field, mess
         "statusCode": 400, "statusMessage": "Bad Request", "message": message,
         "data": {"errors": {field: [message]}},
     }
-    assert stored(client, job["id"]) == job
+    assert stored(client, "jobs", job["id"]) == job
 
 
 @pytest.mark.parametrize("raw,message", [
@@ -142,7 +143,7 @@ def test_extreme_numbers(client, job, raw, message):
         assert (response.status_code, response.json["goalQuantity"]) == (200, 70)
         return
     assert (response.status_code, response.json["message"]) == (400, message)
-    assert stored(client, job["id"]) == job
+    assert stored(client, "jobs", job["id"]) == job
 
 
 def test_valid_field_is_not_written_when_another_fails(client, job):
@@ -151,7 +152,7 @@ def test_valid_field_is_not_written_when_another_fails(client, job):
     assert response.json["data"]["errors"] == {
         "goalQuantity": ["goalQuantity must be greater than 0"]
     }
-    assert stored(client, job["id"]) == job
+    assert stored(client, "jobs", job["id"]) == job
 
 
 def test_all_failures_reported_first_in_table_order(client, job):

@@ -5,7 +5,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
-from jobs.openapi_routes import api_document
+from jobs.openapi import api_document
 from schemas.fields import INT_MAX, NAME_MAX
 
 EXAMPLES = 400

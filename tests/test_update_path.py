@@ -3,13 +3,7 @@ import logging
 
 import pytest
 
-from tests.conftest import error_body
-
-
-def stored(client, path_id):
-    response = client.get(f"/api/paths/{path_id}")
-    assert response.status_code == 200
-    return response.json
+from tests.conftest import error_body, stored
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
@@ -21,7 +15,7 @@ def test_update_all_three(client, path, method):
                               "advancementMode": "flexible",
                               "updatedAt": response.json["updatedAt"]}
     assert response.json["updatedAt"] >= path["updatedAt"]
-    assert stored(client, path["id"]) == response.json
+    assert stored(client, "paths", path["id"]) == response.json
 
 
 @pytest.mark.parametrize("field,value", [
@@ -33,11 +27,11 @@ def test_update_one_field_leaves_the_others(client, path, field, value):
 
 
 def test_identical_values_still_refresh_updated_at(client, path, monkeypatch):
-    monkeypatch.setattr("jobs.records.now_ms", lambda: 1705769100000)
+    monkeypatch.setattr("jobs.clock.now_ms", lambda: 1705769100000)
     same = {k: path[k] for k in ("name", "goalQuantity", "advancementMode")}
     body = client.put(f"/api/paths/{path['id']}", json=same).json
     assert body == {**path, "updatedAt": "2024-01-20T16:45:00.000Z"}
-    assert stored(client, path["id"]) == body
+    assert stored(client, "paths", path["id"]) == body
 
 
 @pytest.mark.parametrize("body", [
@@ -48,13 +42,13 @@ def test_no_updatable_field_changes_nothing(client, path, body):
     kwargs = {"json": body} if body is not None else {}
     response = client.put(f"/api/paths/{path['id']}", **kwargs)
     assert (response.status_code, response.json) == (200, path)
-    assert stored(client, path["id"]) == path
+    assert stored(client, "paths", path["id"]) == path
 
 
 def test_steps_and_job_are_not_changed_with_a_real_update(client, path):
     body = {"name": "New", "steps": [{"name": "X"}], "jobId": "job_other000000"}
     response = client.put(f"/api/paths/{path['id']}", json=body)
-    assert stored(client, path["id"]) == {**path, "name": "New",
+    assert stored(client, "paths", path["id"]) == {**path, "name": "New",
                                           "updatedAt": response.json["updatedAt"]}
 
 
@@ -84,7 +78,7 @@ BAD_UPDATES = [
 def test_invalid_field_is_400_and_changes_nothing(client, path, body, field, message):
     response = client.put(f"/api/paths/{path['id']}", json=body)
     assert response.json == error_body(400, "Bad Request", message, {field: [message]})
-    assert stored(client, path["id"]) == path
+    assert stored(client, "paths", path["id"]) == path
 
 
 def test_all_failures_reported_in_table_order(client, path):
@@ -108,7 +102,7 @@ def test_missing_path_is_404_before_the_body_is_read(client, path, method, conte
     response = getattr(client, method)("/api/paths/path_missing000", data=raw,
                                        content_type=content_type)
     assert response.json == error_body(404, "Not Found", "Path not found: path_missing000")
-    assert stored(client, path["id"]) == path
+    assert stored(client, "paths", path["id"]) == path
 
 
 def test_update_writes_only_present_columns_in_one_statement(client, path, caplog):

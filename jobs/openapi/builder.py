@@ -1,16 +1,13 @@
 """The OpenAPI 3 document, built from the app's `/api` routes and the marshmallow schemas.
 
-`build_document` walks `app.url_map`: every `/api` rule whose endpoint has a
-`Route` in the table it is given becomes one operation per method (HEAD and
+`build_document` walks `app.url_map`: every `/api` rule whose view declares a
+`Contract` (`jobs.http.contract`) becomes one operation per method (HEAD and
 OPTIONS excepted), with its path parameters, the view docstring's first line
 as summary, its request and response schemas, and one example error envelope
-per documented message. A rule without a `Route` is left out, which the
-route/document agreement test reports.
+per documented message.
 """
 import re
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -19,18 +16,30 @@ from marshmallow import Schema, fields
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Rule
 
-from jobs.body import (
-    INVALID_JSON, NOT_AN_OBJECT, NOT_JSON_MEDIA_TYPE, UNREADABLE, UNSUPPORTED_ENCODING,
+from jobs.http.body import (
+    INVALID_JSON,
+    NOT_AN_OBJECT,
+    NOT_JSON_MEDIA_TYPE,
+    UNREADABLE,
+    UNSUPPORTED_ENCODING,
 )
-from jobs.errors import HTTP_MESSAGES, error_body, flatten_errors
+from jobs.http.contract import JSON, Contract, contract_of
+from jobs.http.envelope import HTTP_MESSAGES, error_body, flatten_errors
 from schemas.error import ErrorSchema
-from schemas.path import ObjectList
 from schemas.fields import (
-    NAME_MAX, Boolean, Choice, JsonInteger, Name, PlainString, Reference, StringList, Timestamp,
+    NAME_MAX,
+    Boolean,
+    Choice,
+    JsonInteger,
+    Name,
+    PlainString,
+    Reference,
+    StringList,
+    Timestamp,
+    WireField,
 )
-from schemas.fields import WireField
+from schemas.path import ObjectList
 
-JSON = "application/json"
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # What `str.strip` removes (Python's whitespace, which includes \x1c-\x1f), spelled
@@ -41,73 +50,54 @@ _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSA
                 415: (NOT_JSON_MEDIA_TYPE, UNSUPPORTED_ENCODING)}
 
 
-@dataclass(frozen=True)
-class Route:
-    """What the document says about one view beyond its URL, methods and summary.
+def _operation(declared: Contract, view, operation_id: str) -> dict:
+    """Return the OpenAPI Operation object for `view` and its contract."""
+    summary, _, description = (view.__doc__ or "").strip().partition("\n")
+    operation = {"summary": summary, "operationId": operation_id,
+                 "responses": _responses(declared)}
+    if description.strip():
+        operation["description"] = description.strip()
+    if declared.query is not None:
+        operation["parameters"] = [{"in": "query", "schema": declared.query}]
+    if declared.body is not None:
+        media = {"schema": declared.body}
+        if declared.examples:
+            media["examples"] = {name: {"value": v} for name, v in declared.examples.items()}
+        # An empty body counts as `{}`, so the body is required only when `{}` is invalid.
+        required = any(f.required for f in declared.body().fields.values())
+        operation["requestBody"] = {"required": required, "content": {JSON: media}}
+    return operation
 
-    `response`: the success body (schema class or instance, a JSON Schema dict,
-    or None for no body); `status`: the success status; `body`: the request
-    body schema (adds the 400/413/415 body-reading errors and one 400 example
-    per field message); `query`: a schema of query parameters; `errors`: more
-    documented messages per status, worded as in API.md; `headers`: success
-    headers and their meaning; `examples`: request-body examples by name.
-    """
 
-    response: type[Schema] | Schema | dict | None
-    status: int = 200
-    body: type[Schema] | None = None
-    query: type[Schema] | None = None
-    errors: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-    examples: Mapping[str, dict] = field(default_factory=dict)
-    media_type: str = JSON
+def _responses(declared: Contract) -> dict:
+    success = {"description": HTTP_STATUS_CODES[declared.status]}
+    if declared.response is not None:
+        success["content"] = {declared.media_type: {"schema": declared.response}}
+    if declared.headers:
+        success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                              for name, text in declared.headers.items()}
+    answers = {str(declared.status): success}
+    for status, examples in sorted(_error_examples(declared).items()):
+        answers[str(status)] = {
+            "description": HTTP_STATUS_CODES[status],
+            "content": {JSON: {"schema": ErrorSchema, "examples": examples}},
+        }
+    return answers
 
-    def operation(self, view, operation_id: str) -> dict:
-        """Return the OpenAPI Operation object for `view`."""
-        summary, _, description = (view.__doc__ or "").strip().partition("\n")
-        operation = {"summary": summary, "operationId": operation_id,
-                     "responses": self._responses()}
-        if description.strip():
-            operation["description"] = description.strip()
-        if self.query is not None:
-            operation["parameters"] = [{"in": "query", "schema": self.query}]
-        if self.body is not None:
-            media = {"schema": self.body}
-            if self.examples:
-                media["examples"] = {name: {"value": v} for name, v in self.examples.items()}
-            # An empty body counts as `{}`, so the body is required only when `{}` is invalid.
-            required = any(f.required for f in self.body().fields.values())
-            operation["requestBody"] = {"required": required, "content": {JSON: media}}
-        return operation
 
-    def _responses(self) -> dict:
-        success = {"description": HTTP_STATUS_CODES[self.status]}
-        if self.response is not None:
-            success["content"] = {self.media_type: {"schema": self.response}}
-        if self.headers:
-            success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
-                                  for name, text in self.headers.items()}
-        answers = {str(self.status): success}
-        for status, examples in sorted(self._error_examples().items()):
-            answers[str(status)] = {
-                "description": HTTP_STATUS_CODES[status],
-                "content": {JSON: {"schema": ErrorSchema, "examples": examples}},
-            }
-        return answers
-
-    def _error_examples(self) -> dict[int, dict]:
-        examples: dict[int, dict] = defaultdict(dict)
-        documented = {**_BODY_ERRORS} if self.body is not None else {}
-        for status, messages in self.errors.items():
-            documented[status] = documented.get(status, ()) + tuple(messages)
-        for status, messages in documented.items():
-            for message in messages:
-                examples[status][message] = {"value": error_body(status, message)}
-        for schema in (s for s in (self.body, self.query) if s is not None):
-            for error in field_errors(schema()):
-                (message,), = flatten_errors(error).values()
-                examples[400][message] = {"value": error_body(400, message, flatten_errors(error))}
-        return examples
+def _error_examples(declared: Contract) -> dict[int, dict]:
+    examples: dict[int, dict] = defaultdict(dict)
+    documented = {**_BODY_ERRORS} if declared.body is not None else {}
+    for status, messages in declared.errors.items():
+        documented[status] = documented.get(status, ()) + tuple(messages)
+    for status, messages in documented.items():
+        for message in messages:
+            examples[status][message] = {"value": error_body(status, message)}
+    for schema in (s for s in (declared.body, declared.query) if s is not None):
+        for error in field_errors(schema()):
+            (message,), = flatten_errors(error).values()
+            examples[400][message] = {"value": error_body(400, message, flatten_errors(error))}
+    return examples
 
 
 def field_errors(schema: Schema):
@@ -174,21 +164,20 @@ def _new_spec() -> APISpec:
     return spec
 
 
-def build_document(app: Flask, routes: Mapping[str, Route]) -> dict:
-    """Return the OpenAPI document (a dict) of `app`'s `/api` rules described in `routes`.
-
-    `routes` maps endpoint names (`api.<view function>`) to their `Route`.
+def build_document(app: Flask) -> dict:
+    """Return the OpenAPI document (a dict) of `app`'s `/api` rules whose views declare a contract.
     """
     spec = _new_spec()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
-        route = routes.get(rule.endpoint)
-        if route is None or not rule.rule.startswith("/api/"):
-            continue
         view = app.view_functions[rule.endpoint]
+        declared = contract_of(view)
+        if declared is None or not rule.rule.startswith("/api/"):
+            continue
         methods = sorted(rule.methods - IMPLICIT_METHODS)
         operations = {
-            method.lower(): route.operation(
-                view, view.__name__ if len(methods) == 1 else f"{view.__name__}_{method.lower()}"
+            method.lower(): _operation(
+                declared, view,
+                view.__name__ if len(methods) == 1 else f"{view.__name__}_{method.lower()}",
             )
             for method in methods
         }
@@ -201,7 +190,7 @@ def build_document(app: Flask, routes: Mapping[str, Route]) -> dict:
 
 def _allow_empty_query_values(document: dict) -> None:
     # Our query filters are optional and an empty value (`?status=`) means no
-    # filter (README, Decisions); OpenAPI says so with `allowEmptyValue`.
+    # filter (docs/api.md, Decisions); OpenAPI says so with `allowEmptyValue`.
     for item in document["paths"].values():
         operations = [value for key, value in item.items() if key != "parameters"]
         for operation in operations:

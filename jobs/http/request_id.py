@@ -1,4 +1,4 @@
-"""Request ids (README: Serving): one id per request, on the response and in the logs.
+"""Request ids (docs/operations.md, Request ids): one id per request, on responses and logs.
 
 An incoming `X-Request-ID` of 1-128 safe characters (letters, digits and
 `._:-`) is kept, so a proxy's id (nginx `$request_id`) follows the request
@@ -8,8 +8,8 @@ in the `X-Request-ID` header of every response, errors included, and
 """
 import logging
 import re
-import sys
 import secrets
+import sys
 
 from flask import Flask, Response, g, has_request_context, request
 

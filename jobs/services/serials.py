@@ -1,31 +1,40 @@
-"""Serial rules and transactions (API.md: Serial).
+"""Serial rules and transactions (docs/api.md: Serial).
 
 Every read that decides a write happens inside `db.atomic()` (BEGIN
-IMMEDIATE): the write lock is taken first, so concurrent requests in other
-worker processes see each other's results and never act on a stale row.
+IMMEDIATE on SQLite): the write lock is taken first, so concurrent requests
+in other worker processes see each other's results and never act on a
+stale row.
 """
 from peewee import chunked
 
-from jobs.db import db
+from jobs import clock
 from jobs.errors import BadRequest
-from jobs.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial, now_ms
-from jobs.records import fetch, update_present
+from jobs.store.db import db
+from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial
+from jobs.store.records import fetch, require, update_present
+from jobs.store.statements import query_rows
+from jobs.vocabulary import COMPLETED, IN_PROGRESS, SCRAPPED
 
 
-def get_serial(serial_id: str) -> Serial:
+def get_serial(serial_id: str) -> dict:
     """Return the serial `serial_id`; raises NotFound `Serial not found: {id}`."""
-    return fetch(Serial, serial_id, "Serial")
+    return fetch(Serial, serial_id)
+
+
+def require_serial(serial_id: str) -> None:
+    """Check that serial `serial_id` exists (the look-up first); raises NotFound."""
+    require(Serial, serial_id)
 
 
 def list_serials(
     job_id: str | None = None, path_id: str | None = None, status: str | None = None
-) -> list[Serial]:
+) -> list[dict]:
     """Return the serials matching every filter given (exact match), ordered by id number."""
     query = Serial.select().order_by(Serial.number)
     for field, value in ((Serial.job, job_id), (Serial.path, path_id), (Serial.status, status)):
         if value is not None:
             query = query.where(field == value)
-    return list(query)
+    return query_rows(query)
 
 
 def _take_numbers(quantity: int) -> int:
@@ -40,31 +49,32 @@ def _take_numbers(quantity: int) -> int:
     return next(iter(last)).value - quantity + 1
 
 
-def create_serials(job_id: str, path_id: str, quantity: int) -> list[Serial]:
+def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
     """Create `quantity` serials at step 0, `in_progress`, with consecutive ids.
 
     Checks in order: 404 `Job not found`, 404 `Path not found`, 400
     `Path {pathId} does not belong to job {jobId}`. The counter is bumped in
     the same transaction as the insert, so numbers are never reused or shared.
     """
-    stamp = now_ms()
+    stamp = clock.now_ms()
     with db.atomic():
-        job = fetch(Job, job_id, "Job")
-        path = fetch(Path, path_id, "Path")
-        if path.job_id != job.id:
-            raise BadRequest(f"Path {path.id} does not belong to job {job.id}")
+        require(Job, job_id)
+        path = fetch(Path, path_id)
+        if path["job_id"] != job_id:
+            raise BadRequest(f"Path {path_id} does not belong to job {job_id}")
         first = _take_numbers(quantity)
         rows = [
-            dict(id=f"SN-{number:05d}", number=number, job=job.id, path=path.id,
-                 current_step_index=0, status="in_progress", created_at=stamp, updated_at=stamp)
+            {"id": f"SN-{number:05d}", "number": number, "job_id": job_id, "path_id": path_id,
+             "current_step_index": 0, "status": IN_PROGRESS, "created_at": stamp,
+             "updated_at": stamp}
             for number in range(first, first + quantity)
         ]
         for batch in chunked(rows, INSERT_BATCH):
             Serial.insert_many(batch).execute()
-    return [Serial(**row) for row in rows]
+    return rows
 
 
-def advance_serial(serial_id: str) -> Serial:
+def advance_serial(serial_id: str) -> dict:
     """Move the serial one step forward; from the last step it becomes `completed` (-1).
 
     Raises NotFound, BadRequest `Serial is already completed` or `Cannot
@@ -73,29 +83,29 @@ def advance_serial(serial_id: str) -> Serial:
     """
     with db.atomic():
         serial = get_serial(serial_id)
-        if serial.status == "completed":
+        if serial["status"] == COMPLETED:
             raise BadRequest("Serial is already completed")
-        if serial.status == "scrapped":
+        if serial["status"] == SCRAPPED:
             raise BadRequest("Cannot advance a scrapped serial")
-        steps = ProcessStep.select().where(ProcessStep.path == serial.path_id).count()
-        following = serial.current_step_index + 1
+        steps = ProcessStep.select().where(ProcessStep.path == serial["path_id"]).count()
+        following = serial["current_step_index"] + 1
         done = following >= steps
         changes = {"current_step_index": -1 if done else following,
-                   "status": "completed" if done else "in_progress"}
-        return update_present(Serial, serial.id, changes, "Serial")
+                   "status": COMPLETED if done else IN_PROGRESS}
+        return update_present(Serial, serial_id, changes)
 
 
-def scrap_serial(serial: Serial, reason: str, note: str | None = None) -> Serial:
-    """Scrap a serial already looked up, keeping its step index.
+def scrap_serial(serial_id: str, reason: str, note: str | None = None) -> dict:
+    """Scrap serial `serial_id`, keeping its step index.
 
-    Raises BadRequest `Serial is already scrapped` or `Cannot scrap a
-    completed serial`; the status is re-read under the write lock.
+    Raises NotFound, BadRequest `Serial is already scrapped` or `Cannot scrap
+    a completed serial`; the status is read under the write lock.
     """
     with db.atomic():
-        serial = get_serial(serial.id)
-        if serial.status == "scrapped":
+        serial = get_serial(serial_id)
+        if serial["status"] == SCRAPPED:
             raise BadRequest("Serial is already scrapped")
-        if serial.status == "completed":
+        if serial["status"] == COMPLETED:
             raise BadRequest("Cannot scrap a completed serial")
-        changes = {"status": "scrapped", "scrap_reason": reason, "scrap_note": note}
-        return update_present(Serial, serial.id, changes, "Serial")
+        changes = {"status": SCRAPPED, "scrap_reason": reason, "scrap_note": note}
+        return update_present(Serial, serial_id, changes)

@@ -1,4 +1,4 @@
-"""Reading request bodies (API.md, Conventions: Request bodies)."""
+"""Reading request bodies (docs/api.md, Conventions: Request bodies)."""
 import json
 import re
 from decimal import Decimal

@@ -1,14 +1,14 @@
-"""GET /api/health (API.md: Operations)."""
-from jobs.api import bp
-from jobs.db import check_writable, db
+"""GET /api/health (docs/api.md: Operations)."""
+from jobs.http import bp, contract
+from jobs.services.health import check_database
 from schemas.health import HealthSchema
 
 health_schema = HealthSchema()
 
 
 @bp.get("/health")
+@contract(HealthSchema, errors={503: ("Service Unavailable",)})
 def health():
     """Health check: 200 `{"status": "ok"}` after a real `SELECT 1` on a writable file; else 503."""
-    db.execute_sql("SELECT 1").fetchone()
-    check_writable()
+    check_database()
     return health_schema.dump({"status": "ok"})

@@ -1,32 +1,24 @@
-"""peewee models: the tables behind the API resources (API.md: Job, Path, Serial).
+"""peewee models: the tables behind the API resources (docs/api.md: Job, Path, Serial).
 
 Timestamps are stored as integer milliseconds since the Unix epoch (UTC):
 exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
 """
-import secrets
-import time
-
 from peewee import (
-    BigIntegerField, BooleanField, CharField, ForeignKeyField, IntegerField, JSONField, Model,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    JSONField,
+    Model,
     TextField,
 )
 
-from jobs.db import db
-
+from jobs.store.db import db
 
 # Rows per multi-row INSERT: a 10-column row batch stays far below SQLite's
 # bound-variable limit (32766 in common builds, 999 before 3.32).
 INSERT_BATCH = 90
-
-
-def new_id(prefix: str) -> str:
-    """Return an opaque id: `prefix` + `_` + 12 URL-safe random characters."""
-    return f"{prefix}_{secrets.token_urlsafe(9)}"
-
-
-def now_ms() -> int:
-    """Return the current UTC time in whole milliseconds since the epoch."""
-    return time.time_ns() // 1_000_000
 
 
 class BaseModel(Model):
@@ -91,7 +83,7 @@ class Serial(BaseModel):
 
     `number` is the counter value behind the `SN-00001` id; listing orders by
     it, since the id's text order breaks past SN-99999. No cascade: a job or
-    path with serials is not deleted (API.md: Delete Job, Delete Path).
+    path with serials is not deleted (docs/api.md: Delete Job, Delete Path).
     """
 
     id = CharField(primary_key=True)

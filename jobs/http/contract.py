@@ -1,0 +1,51 @@
+"""What each route promises, declared next to its view (`@contract(...)`).
+
+The declaration is read by the OpenAPI builder (`jobs.openapi`), so the
+document cannot drift from the views. Views are found through
+`app.view_functions`; a view without a contract is left out of the document,
+which the route/document agreement test reports.
+"""
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from marshmallow import Schema
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One view's promises beyond its URL, methods and summary.
+
+    `response`: the success body (schema class or instance, a JSON Schema dict,
+    or None for no body); `status`: the success status; `body`: the request
+    body schema (adds the 400/413/415 body-reading errors and one 400 example
+    per field message); `query`: a schema of query parameters; `errors`: more
+    documented messages per status, worded as in docs/api.md; `headers`:
+    success headers and their meaning; `examples`: request-body examples by name.
+    """
+
+    response: type[Schema] | Schema | dict | None
+    status: int = 200
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    errors: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    examples: Mapping[str, dict] = field(default_factory=dict)
+    media_type: str = JSON
+
+
+def contract(response, **promises) -> Callable:
+    """Decorate a view with its `Contract(response, **promises)`; the view itself is unchanged."""
+    declared = Contract(response, **promises)
+
+    def attach(view: Callable) -> Callable:
+        view.contract = declared
+        return view
+
+    return attach
+
+
+def contract_of(view: Callable) -> Contract | None:
+    """Return the `Contract` declared on `view`, or None."""
+    return getattr(view, "contract", None)

@@ -1,0 +1,92 @@
+"""Path rules and transactions (docs/api.md: Path).
+
+A path leaves here as its row dict plus `steps`, its step rows ordered by `order`.
+"""
+from itertools import groupby
+
+from peewee import chunked
+
+from jobs import clock
+from jobs.store.db import db
+from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Serial
+from jobs.store.records import delete_unless_serials, fetch, require, update_present
+from jobs.store.statements import compile_once, placeholder, query_rows, rows
+
+
+def _with_steps(path: dict, steps: list[dict]) -> dict:
+    return {**path, "steps": steps}
+
+
+def _steps_of_path(path_id: str) -> list[dict]:
+    query = ProcessStep.select().where(ProcessStep.path == path_id).order_by(ProcessStep.order)
+    return query_rows(query)
+
+
+def path_detail(path_id: str) -> dict:
+    """Return path `path_id` with its steps ordered by `order`; raises NotFound."""
+    return _with_steps(fetch(Path, path_id), _steps_of_path(path_id))
+
+
+def _paths_of_job():
+    return Path.select().where(Path.job == placeholder()).order_by(Path.created_at, Path.id)
+
+
+def _steps_of_job():
+    return (
+        ProcessStep.select().join(Path).where(Path.job == placeholder())
+        .order_by(ProcessStep.path, ProcessStep.order)
+    )
+
+
+def job_paths(job_id: str) -> list[dict]:
+    """Return the paths of job `job_id`, oldest first, each with its ordered steps (two queries)."""
+    paths = rows(Path, compile_once(_paths_of_job), (job_id,))
+    steps = rows(ProcessStep, compile_once(_steps_of_job), (job_id,))
+    by_path = {key: list(group) for key, group in groupby(steps, key=lambda s: s["path_id"])}
+    return [_with_steps(path, by_path.get(path["id"], [])) for path in paths]
+
+
+def create_path(fields: dict) -> dict:
+    """Insert a path and its steps from validated `PathCreateSchema` data.
+
+    Step `order` is the position in the request array. The job is looked up
+    inside the write transaction, so a job deleted concurrently is a 404,
+    never a foreign-key crash. Raises NotFound `Job not found: {jobId}`.
+    """
+    steps = fields.pop("steps")
+    stamp = clock.now_ms()
+    path = {"id": clock.new_id("path"), "job_id": fields.pop("job_id"), **fields,
+            "created_at": stamp, "updated_at": stamp}
+    step_rows = [
+        {"id": clock.new_id("step"), "path_id": path["id"], "order": order,
+         "location": None, **step}
+        for order, step in enumerate(steps)
+    ]
+    with db.atomic():
+        require(Job, path["job_id"])
+        Path.insert(path).execute()
+        for batch in chunked(step_rows, INSERT_BATCH):
+            ProcessStep.insert_many(batch).execute()
+    return _with_steps(path, step_rows)
+
+
+def require_path(path_id: str) -> None:
+    """Check that path `path_id` exists (the look-up first); raises NotFound."""
+    require(Path, path_id)
+
+
+def update_path(path_id: str, changes: dict) -> dict:
+    """Update Path: the Update Job rules for `name`, `goal_quantity`, `advancement_mode`.
+
+    See `jobs.store.records.update_present`. Steps are not changed here.
+    Raises NotFound if the path was deleted since the look-up.
+    """
+    return _with_steps(update_present(Path, path_id, changes), _steps_of_path(path_id))
+
+
+def delete_path(path_id: str) -> None:
+    """Delete path `path_id` and its steps.
+
+    Raises NotFound, or Conflict `Cannot delete path: it has {n} serial(s)`.
+    """
+    delete_unless_serials(Path, path_id, Serial.path)

@@ -1,0 +1,1 @@
+"""Storage: the database binding, the models, compiled statements and shared row operations."""

@@ -1,0 +1,86 @@
+"""Row operations every resource shares: look up or 404, partial update, guarded delete.
+
+A model's class name is the kind its 404 names (`Job not found: {id}`).
+The look-up and the partial update run on every GET and PUT, so their
+statements are compiled once per model and column set (`statements`).
+"""
+from peewee import SQL, Field, Model, fn
+
+from jobs import clock
+from jobs.errors import Conflict, NotFound
+from jobs.store.db import db
+from jobs.store.models import Serial
+from jobs.store.statements import compile_once, first_row, placeholder, tuples
+
+
+def _by_key(model: type[Model]):
+    return model.select().where(model._meta.primary_key == placeholder())
+
+
+def _update_by_key(model: type[Model], columns: tuple[str, ...]):
+    fields = model._meta.fields
+    return (
+        model.update({fields[name]: placeholder() for name in columns})
+        .where(model._meta.primary_key == placeholder())
+        .returning(*model._meta.sorted_fields)
+    )
+
+
+def _exists_by_key(model: type[Model]):
+    return model.select(SQL("1")).where(model._meta.primary_key == placeholder())
+
+
+def require(model: type[Model], ident: str) -> None:
+    """Check that the `model` row `ident` exists without loading it (the look-up first).
+
+    Every endpoint that must answer 404 before it reads the body calls this.
+    Raises NotFound `{Model} not found: {ident}`.
+    """
+    if not tuples(compile_once(_exists_by_key, model), (ident,)):
+        raise NotFound(model.__name__, ident)
+
+
+def fetch(model: type[Model], ident: str) -> dict:
+    """Return the `model` row `ident` as a dict; raises NotFound `{Model} not found: {ident}`."""
+    row = first_row(model, compile_once(_by_key, model), (ident,))
+    if row is None:
+        raise NotFound(model.__name__, ident)
+    return row
+
+
+def update_present(model: type[Model], ident: str, changes: dict) -> dict:
+    """Apply a partial update (docs/api.md, Update Job) to the `model` row `ident`.
+
+    `changes` holds only the validated fields present in the body; with none,
+    nothing is written and the row is returned as stored. Otherwise one UPDATE
+    writes exactly those columns plus `updated_at` in a write transaction, so
+    a concurrent update of another field is never lost; identical values
+    still refresh `updated_at`. Last write wins. Returns the row as stored;
+    raises NotFound if it was deleted since the look-up.
+    """
+    if not changes:
+        return fetch(model, ident)
+    values = {**changes, "updated_at": clock.now_ms()}
+    fields = model._meta.fields
+    params = tuple(fields[name].db_value(value) for name, value in values.items())
+    with db.atomic():
+        sql = compile_once(_update_by_key, model, tuple(values))
+        stored = first_row(model, sql, (*params, ident))
+    if stored is None:
+        raise NotFound(model.__name__, ident)
+    return stored
+
+
+def delete_unless_serials(model: type[Model], ident: str, link: Field) -> None:
+    """Delete the `model` row `ident` (its children cascade) unless serials point at it via `link`.
+
+    The look-up and the count run inside the write transaction, so a serial
+    created concurrently cannot slip in between. Raises NotFound, or Conflict
+    `Cannot delete {kind}: it has {n} serial(s)`.
+    """
+    with db.atomic():
+        require(model, ident)
+        count = Serial.select(fn.COUNT(Serial.id)).where(link == ident).scalar()
+        if count:
+            raise Conflict(f"Cannot delete {model.__name__.lower()}: it has {count} serial(s)")
+        model.delete().where(model._meta.primary_key == ident).execute()

@@ -1,0 +1,61 @@
+"""Job routes (docs/api.md: Job): parse with a schema, call the service, dump."""
+from flask import Response, url_for
+
+from jobs.http import bp, contract, json_body
+from jobs.services import jobs as service
+from schemas.job import JobCreateSchema, JobDetailSchema, JobSchema, JobUpdateSchema
+
+job_schema = JobSchema()
+detail_schema = JobDetailSchema()
+create_schema = JobCreateSchema()
+update_schema = JobUpdateSchema()
+
+JOB_NOT_FOUND = {404: ("Job not found: {id}",)}
+
+
+@bp.get("/jobs")
+@contract(JobSchema(many=True))
+def list_jobs():
+    """List Jobs: 200 with every Job, oldest first."""
+    return job_schema.dump(service.list_jobs(), many=True)
+
+
+@bp.post("/jobs")
+@contract(
+    JobSchema, status=201, body=JobCreateSchema,
+    headers={"Location": "`/api/jobs/{id}` of the new job"},
+    examples={"create": {"name": "JOB-2024-001", "goalQuantity": 50}},
+)
+def create_job():
+    """Create Job: 201 with the Job and its `Location`."""
+    job = service.create_job(create_schema.load(json_body()))
+    return job_schema.dump(job), 201, {"Location": url_for(".get_job", job_id=job["id"])}
+
+
+@bp.get("/jobs/<job_id>")
+@contract(JobDetailSchema, errors=JOB_NOT_FOUND)
+def get_job(job_id: str):
+    """Get Job: 200 with the Job, its paths and progress."""
+    return detail_schema.dump(service.job_detail(job_id))
+
+
+@bp.route("/jobs/<job_id>", methods=["PUT", "PATCH"])
+@contract(
+    JobSchema, body=JobUpdateSchema, errors=JOB_NOT_FOUND,
+    examples={"both": {"name": "JOB-2024-001-REV2", "goalQuantity": 75},
+              "goalQuantity": {"goalQuantity": 100}},
+)
+def update_job(job_id: str):
+    """Update Job: look up first, so a missing job is 404 whatever the body."""
+    service.require_job(job_id)
+    changes = update_schema.load(json_body())
+    return job_schema.dump(service.update_job(job_id, changes))
+
+
+@bp.delete("/jobs/<job_id>")
+@contract(None, status=204,
+          errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)})
+def delete_job(job_id: str):
+    """Delete Job: 204, or 404/409."""
+    service.delete_job(job_id)
+    return Response(status=204)

@@ -1,0 +1,10 @@
+"""The fixed vocabularies of the data model (docs/api.md: Path, Serial), defined once."""
+
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+SCRAPPED = "scrapped"
+SERIAL_STATUSES = (IN_PROGRESS, COMPLETED, SCRAPPED)
+
+SCRAP_REASONS = ("out_of_tolerance", "process_defect", "damaged", "operator_error", "other")
+ADVANCEMENT_MODES = ("strict", "flexible", "per_step")
+DEPENDENCY_TYPES = ("physical", "preferred", "completion_gate")
