@@ -2,7 +2,7 @@
 
 Each carries the HTTP status it stands for and the one sentence a client
 shows; `jobs.http.envelope` turns them into the JSON error envelope
-(docs/api.md, Conventions: Errors).
+(docs/api.md, Conventions: Error responses).
 """
 
 

@@ -100,7 +100,7 @@ def stored(client, collection: str, ident: str) -> dict:
 
 
 def error_body(status: int, reason: str, message: str, errors: dict | None = None) -> dict:
-    """The error envelope API.md promises, for exact comparison."""
+    """The error envelope docs/api.md promises, for exact comparison."""
     body = {"statusCode": status, "statusMessage": reason, "message": message}
     if errors is not None:
         body["data"] = {"errors": errors}

@@ -1,4 +1,4 @@
-"""API.md, Conventions: request bodies, the error envelope, odd URLs."""
+"""docs/api.md, Conventions: request bodies, the error envelope, odd URLs."""
 import logging
 
 import pytest

@@ -1,4 +1,4 @@
-"""GET /api/health (API.md: Operations)."""
+"""GET /api/health (docs/api.md: Operations)."""
 import logging
 import os
 

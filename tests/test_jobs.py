@@ -1,4 +1,4 @@
-"""List, Create, Get and Delete Job (API.md: Job)."""
+"""List, Create, Get and Delete Job (docs/api.md: Job)."""
 import re
 
 import pytest

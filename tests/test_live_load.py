@@ -1,10 +1,10 @@
 """Load and a killed worker on real gunicorn with 4 workers (tests/load.py explains the load)."""
-from contextlib import closing
 import os
 import signal
 import sqlite3
 import threading
 import time
+from contextlib import closing
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Create, Get, Update and Delete Path (API.md: Path)."""
+"""Create, Get, Update and Delete Path (docs/api.md: Path)."""
 import json
 import re
 

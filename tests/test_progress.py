@@ -1,4 +1,4 @@
-"""Get Job's `paths` and `progress` (API.md: GET /api/jobs/{id})."""
+"""Get Job's `paths` and `progress` (docs/api.md: GET /api/jobs/{id})."""
 import logging
 
 import pytest

@@ -1,4 +1,4 @@
-"""Advance and Scrap a serial (API.md: Serial)."""
+"""Advance and Scrap a serial (docs/api.md: Serial)."""
 import pytest
 
 from tests.conftest import error_body, stored

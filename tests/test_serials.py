@@ -1,4 +1,4 @@
-"""Create, List and Get Serials (API.md: Serial)."""
+"""Create, List and Get Serials (docs/api.md: Serial)."""
 import pytest
 
 from app import create_app

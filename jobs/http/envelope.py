@@ -1,4 +1,4 @@
-"""The one JSON error envelope (docs/api.md, Conventions: Errors).
+"""The one JSON error envelope (docs/api.md, Conventions: Error responses).
 
 Services raise `jobs.errors`; `register_error_handlers` turns them, marshmallow
 `ValidationError`s, werkzeug `HTTPException`s and crashes into
