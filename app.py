@@ -11,7 +11,7 @@ from jobs.http import bp
 from jobs.http.envelope import register_error_handlers
 from jobs.http.request_id import init_request_ids
 from jobs.store.db import close_idle_connections, db, open_database
-from jobs.store.models import create_tables
+from jobs.store.schema import upgrade
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -22,9 +22,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     `config` overrides the defaults and the environment (`DATABASE_URL`,
     peewee `db_url` form, default `shop.db` in the instance folder;
     `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
-    default 0). Tables are created on start and every connection used for
-    that is closed again, so none outlives the factory (safe to fork after it,
-    as gunicorn's `preload_app` does).
+    default 0). The schema is brought up to date on start
+    (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
+    connection used for that is closed again, so none outlives the factory
+    (safe to fork after it, as gunicorn's `preload_app` does).
     """
     app = Flask(__name__, instance_relative_config=True)
     default_url = "sqlite:///" + os.path.join(app.instance_path, "shop.db")
@@ -43,8 +44,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.url_map.merge_slashes = False
     _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
-    open_database(app.config["DATABASE_URL"])
-    create_tables()
+    with open_database(app.config["DATABASE_URL"]).connection_context():
+        upgrade(db.obj)
     close_idle_connections()
     app.before_request(_open_connection)
     app.teardown_request(_close_connection)

@@ -1,22 +1,50 @@
-"""Flask CLI commands: `flask --app app init-db`, `backup PATH`, `openapi`."""
+"""Flask CLI commands (docs/operations.md): `db upgrade|version`, `copy-db`, `backup`, `openapi`.
+
+Each failure is one line on standard error and exit status 1.
+"""
 import json
 import os
 import sqlite3
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from jobs.openapi import api_document
-from jobs.store.db import SqliteFile, db
-from jobs.store.models import create_tables
+from jobs.store.copy import CopyError, copy_database
+from jobs.store.db import SqliteFile, db, make_database
+from jobs.store.schema import schema_version, upgrade
+
+db_group = AppGroup("db", help="The database schema.")
 
 
-@click.command("init-db")
-def init_db_command() -> None:
-    """Create the tables that do not exist yet (idempotent)."""
-    create_tables()
-    click.echo("Initialized the database.")
+@db_group.command("upgrade")
+def upgrade_command() -> None:
+    """Bring the database schema up to date (the service also does it on start)."""
+    with db.connection_context():
+        applied = upgrade(db.obj)
+        version = schema_version(db.obj)
+    click.echo(f"Applied {len(applied)} step(s); schema version {version}.")
+
+
+@db_group.command("version")
+def version_command() -> None:
+    """Print the database's schema version."""
+    with db.connection_context():
+        click.echo(schema_version(db.obj))
+
+
+@click.command("copy-db")
+@click.argument("target_url")
+def copy_db_command(target_url: str) -> None:
+    """Copy every table of the configured database into the empty database TARGET_URL."""
+    try:
+        target = make_database(target_url)
+        with db.connection_context():
+            counts = copy_database(target)
+    except (CopyError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("Copied " + ", ".join(f"{n} {table}" for table, n in counts.items()) + ".")
 
 
 @click.command("openapi")
@@ -31,7 +59,7 @@ def openapi_command() -> None:
 def backup_command(path: str) -> None:
     """Copy the live SQLite database to PATH (safe while gunicorn runs)."""
     if not isinstance(db.obj, SqliteFile):
-        raise click.UsageError("backup needs a SQLite DATABASE_URL")
+        raise click.UsageError("backup needs a SQLite DATABASE_URL (PostgreSQL: use pg_dump)")
     if os.path.exists(path) and os.path.samefile(path, db.obj.path):
         raise click.UsageError("PATH is the live database itself; back up to another file")
     try:
@@ -43,6 +71,7 @@ def backup_command(path: str) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the service's commands to `flask --app app`."""
-    app.cli.add_command(init_db_command)
+    app.cli.add_command(db_group)
+    app.cli.add_command(copy_db_command)
     app.cli.add_command(openapi_command)
     app.cli.add_command(backup_command)

@@ -26,12 +26,12 @@ def test_health_503_while_database_unreachable(app, client, tmp_path, caplog):
     assert client.get("/api/health").status_code == 200
 
 
-def test_tables_are_created_on_start_and_init_db_is_idempotent(app):
+def test_tables_are_created_on_start_and_db_upgrade_is_idempotent(app):
     assert "job" in db.get_tables()
     runner = app.test_cli_runner()
     for _ in range(2):
-        result = runner.invoke(args=["init-db"])
-        assert (result.exit_code, result.output) == (0, "Initialized the database.\n")
+        result = runner.invoke(args=["db", "upgrade"])
+        assert (result.exit_code, result.output) == (0, "Applied 0 step(s); schema version 1.\n")
     assert "job" in db.get_tables()
 
 

@@ -6,9 +6,10 @@ gunicorn's master never hands an open SQLite connection to its workers.
 """
 import os
 import sqlite3
+from contextlib import contextmanager
 from urllib.parse import quote
 
-from peewee import Database, DatabaseProxy, OperationalError
+from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
@@ -93,22 +94,77 @@ class SqliteFile(PooledSqliteDatabase):
         os.replace(partial, target)
 
 
-def open_database(url: str) -> Database:
-    """Create the peewee Database for a `playhouse.db_url` URL and bind `db` to it.
+# PostgreSQL: pooled connections (hosts share one database, so every
+# request borrows a connection instead of paying for a new one), a bounded
+# wait for an unreachable server (503, not a hung worker).
+POSTGRES_OPTIONS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10,
+                    "connect_timeout": 5}
+POSTGRES_SCHEMES = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool",
+                    "postgres+pool": "postgresql+pool", "postgresql+pool": "postgresql+pool"}
+# Every host takes this advisory lock around a schema upgrade (jobs.store.schema).
+UPGRADE_LOCK_KEY = 7_300_001
 
-    SQLite URLs (`sqlite:///path`, `sqlite+pool:///path`) become a `SqliteFile`
-    with WAL, foreign keys, a 10 s busy timeout and immediate write
-    transactions; the file is created here if missing (at start, never by a
-    request).
+
+def make_database(url: str) -> Database:
+    """Return an unbound peewee Database for `url` (docs/operations.md, Configuration).
+
+    `sqlite:///PATH` (or `sqlite+pool:`) is a `SqliteFile` with WAL, foreign
+    keys, a 10 s busy timeout and immediate write transactions; the file is
+    created here if missing (at start, never by a request).
+    `postgresql://user:password@host:port/name` (or `postgres:`,
+    `postgresql+pool:`) is a pool of psycopg connections. Raises ValueError
+    for any other scheme.
     """
-    if url.startswith("sqlite"):
+    scheme, _, rest = url.partition("://")
+    if scheme in ("sqlite", "sqlite+pool"):
         path = database_path(url)
         sqlite3.connect(path).close()
-        database = SqliteFile(path, **SQLITE_OPTIONS)
-    else:
-        database = connect(url)
+        return SqliteFile(path, **SQLITE_OPTIONS)
+    if scheme in POSTGRES_SCHEMES:
+        return connect(f"{POSTGRES_SCHEMES[scheme]}://{rest}", **POSTGRES_OPTIONS)
+    raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {scheme}://")
+
+
+def open_database(url: str) -> Database:
+    """Make the Database for `url` (see `make_database`) and bind `db` to it."""
+    database = make_database(url)
     db.initialize(database)
     return database
+
+
+def is_postgres(database: Database | None = None) -> bool:
+    """Whether `database` (default: the bound one) is PostgreSQL."""
+    target = db.obj if database is None else database
+    return isinstance(target, PostgresqlDatabase)
+
+
+def read_snapshot():
+    """A read transaction that sees one snapshot and takes no write lock (a context manager).
+
+    SQLite: `BEGIN DEFERRED`; PostgreSQL: `REPEATABLE READ`.
+    """
+    if is_postgres():
+        return db.atomic(isolation_level="REPEATABLE READ")
+    return db.atomic(lock_type="DEFERRED")
+
+
+def schema_lock(database: Database):
+    """A write transaction that holds the schema-upgrade lock until it ends (a context manager).
+
+    SQLite: the write lock (`BEGIN IMMEDIATE`); PostgreSQL: a transaction
+    advisory lock, so hosts starting together upgrade the schema once.
+    """
+    transaction = database.atomic()
+    if is_postgres(database):
+        return _with_advisory_lock(database, transaction)
+    return transaction
+
+
+@contextmanager
+def _with_advisory_lock(database: Database, transaction):
+    with transaction:
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (UPGRADE_LOCK_KEY,))
+        yield
 
 
 def check_writable() -> None:

@@ -115,8 +115,3 @@ class Sequence(BaseModel):
 
 MODELS = [Job, Path, ProcessStep, Serial, Sequence]
 
-
-def create_tables() -> None:
-    """Create every table and index that does not exist yet (idempotent)."""
-    with db.connection_context():
-        db.create_tables(MODELS, safe=True)

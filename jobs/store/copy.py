@@ -1,0 +1,65 @@
+"""Moving the data to another database (docs/operations.md, Moving to PostgreSQL).
+
+`copy_database` copies every table of `MODELS` (ids, timestamps and the
+serial counter included) from the bound database into an empty one, after
+creating the schema there. It reads one snapshot of the source and writes
+the target in one transaction: a failed copy leaves the target empty.
+"""
+from peewee import AutoField, Database, Model, chunked
+
+from jobs.store.db import is_postgres, read_snapshot
+from jobs.store.models import MODELS
+from jobs.store.schema import upgrade
+
+BATCH = 500
+
+
+class CopyError(RuntimeError):
+    """The copy cannot start (the target holds data)."""
+
+
+def _holds_data(target: Database) -> list[str]:
+    present = set(target.get_tables())
+    with target.bind_ctx(MODELS):
+        return [m._meta.table_name for m in MODELS
+                if m._meta.table_name in present and m.select().exists()]
+
+
+def copy_database(target: Database) -> dict[str, int]:
+    """Copy every row of the bound database into `target`; return the row count per table.
+
+    Raises CopyError when a table of `target` already has rows.
+    """
+    with target.connection_context():
+        full = _holds_data(target)
+        if full:
+            raise CopyError(f"target database holds data (table {full[0]}); "
+                            "copy into an empty database")
+        upgrade(target)
+        with read_snapshot(), target.atomic():
+            counts = {m._meta.table_name: _copy_table(m, target) for m in MODELS}
+            _advance_sequences(target)
+    return counts
+
+
+def _copy_table(model: type[Model], target: Database) -> int:
+    fields = model._meta.sorted_fields
+    rows = model.select().order_by(model._meta.primary_key).tuples().iterator()
+    copied = 0
+    for batch in chunked(rows, BATCH):
+        with model.bind_ctx(target):
+            model.insert_many(batch, fields=fields).execute()
+        copied += len(batch)
+    return copied
+
+
+def _advance_sequences(target: Database) -> None:
+    # Rows copied with their ids leave PostgreSQL's id sequences behind them.
+    if not is_postgres(target):
+        return
+    for model in MODELS:
+        if isinstance(model._meta.primary_key, AutoField):
+            table = model._meta.table_name
+            target.execute_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM \"{table}\"")
