@@ -10,6 +10,9 @@ from marshmallow import ValidationError, fields
 
 INT_MAX = 2147483647
 NAME_MAX = 255
+NUL = "\x00"
+# PostgreSQL text cannot hold NUL, so no database stores it (docs/api.md, Decisions).
+NUL_MESSAGE = "{field} must not contain NUL characters"
 
 
 class WireField(fields.Field):
@@ -86,6 +89,7 @@ class Name(WireField):
         "required": "{field} is required",
         "invalid": "{field} must be a string",
         "too_long": "{field} must be at most {maximum} characters",
+        "nul": NUL_MESSAGE,
     }
 
     def __init__(self, *, empty: str = "{field} is required", **kwargs):
@@ -105,6 +109,8 @@ class Name(WireField):
             raise self.make_error("empty")
         if len(value) > NAME_MAX:
             raise self.make_error("too_long")
+        if NUL in value:
+            raise self.make_error("nul")
         return value
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -120,6 +126,7 @@ class PlainString(WireField):
     default_error_messages = {
         "invalid": "{field} must be a string",
         "null": "{field} must be a string",
+        "nul": NUL_MESSAGE,
     }
 
     def __init__(self, *, maximum: int | None = None, **kwargs):
@@ -137,6 +144,8 @@ class PlainString(WireField):
             raise self.make_error("invalid")
         if self.maximum is not None and len(value) > self.maximum:
             raise self.make_error("too_long")
+        if NUL in value:
+            raise self.make_error("nul")
         return value
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -185,11 +194,14 @@ class StringList(WireField):
     default_error_messages = {
         "invalid": "{field} must be an array of strings",
         "null": "{field} must be an array of strings",
+        "nul": NUL_MESSAGE,
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.make_error("invalid")
+        if any(NUL in item for item in value):
+            raise self.make_error("nul")
         return value
 
     def _serialize(self, value, attr, obj, **kwargs):

@@ -1,14 +1,71 @@
-"""Shared fixtures: an app on a temp SQLite file, its client, and job helpers."""
+"""Shared fixtures: an app on each database (SQLite, PostgreSQL), its client, and helpers.
+
+`--database=sqlite|postgresql|both` (default both) picks the databases that
+every test using `app` (or `database_url`) runs on. PostgreSQL is a
+throwaway cluster started once per session (tests/postgres.py).
+"""
 import pytest
 
 from app import create_app
+from jobs.store.db import db
 from tests.live import serve
+from tests.postgres import Cluster
+
+DATABASES = {"sqlite": ["sqlite"], "postgresql": ["postgresql"],
+             "both": ["sqlite", "postgresql"]}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--database", choices=sorted(DATABASES), default="both",
+                     help="the databases the contract tests run on (default: both)")
+
+
+def pytest_generate_tests(metafunc):
+    if "database_kind" in metafunc.fixturenames:
+        kinds = DATABASES[metafunc.config.getoption("database")]
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            kinds = ["sqlite"]
+        metafunc.parametrize("database_kind", kinds, scope="session")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster for the whole session."""
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres):
+    """One database in the session's cluster, shared by the tests (emptied before each)."""
+    return postgres.create_database("contract")
 
 
 @pytest.fixture
-def app(tmp_path):
-    """The app on a fresh SQLite database in `tmp_path`."""
-    return create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db", "TESTING": True})
+def database_url(database_kind, tmp_path, request):
+    """A `DATABASE_URL` of an empty database of kind `database_kind`."""
+    if database_kind == "sqlite":
+        return f"sqlite:///{tmp_path}/test.db"
+    url = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    return url
+
+
+def empty_postgres(url: str) -> None:
+    """Remove every row of every table of `url`'s database but the schema history."""
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    with app.app_context(), db.connection_context():
+        tables = [t for t in db.get_tables() if t != "schema_migration"]
+        db.execute_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    db.close_all()
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on an empty database (SQLite file in `tmp_path`, or PostgreSQL)."""
+    yield create_app({"DATABASE_URL": database_url, "TESTING": True})
+    db.close_all()
 
 
 @pytest.fixture(scope="module")

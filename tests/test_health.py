@@ -2,6 +2,8 @@
 import logging
 import os
 
+import pytest
+
 from jobs.store.db import db
 
 
@@ -10,6 +12,7 @@ def test_health_ok(client):
     assert (response.status_code, response.json) == (200, {"status": "ok"})
 
 
+@pytest.mark.sqlite_only
 def test_health_503_while_database_unreachable(app, client, tmp_path, caplog):
     database = tmp_path / "test.db"
     os.replace(database, tmp_path / "moved.db")

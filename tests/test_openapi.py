@@ -18,6 +18,7 @@ UPDATE_JOB_400 = [
     "name cannot be empty",
     "name must be a string",
     "name must be at most 255 characters",
+    "name must not contain NUL characters",
     "goalQuantity must be a number",
     "goalQuantity must be greater than 0",
     "goalQuantity must be at most 2147483647",
@@ -139,8 +140,10 @@ def test_route_options_nested_messages_and_choices():
         "quantity must be greater than 0", "quantity must be at most 10000",
         "quantity must be an integer", "steps[0].name is required",
         "steps[0].name must be a string", "steps[0].name must be at most 255 characters",
+        "steps[0].name must not contain NUL characters",
         "steps[0].dependencyType must be one of: physical, preferred",
         "name is required", "name must be a string", "name must be at most 255 characters",
+        "name must not contain NUL characters",
         "dependencyType must be one of: physical, preferred",
     ]
     assert examples["steps[0].name is required"]["value"]["data"] == {

@@ -104,12 +104,14 @@ def test_trusted_proxies_from_the_environment(tmp_path, monkeypatch):
     assert body["addr"] == "203.0.113.9"
 
 
+@pytest.mark.sqlite_only
 def test_no_connection_outlives_the_factory(app):
     """gunicorn forks after create_app (preload_app): nothing may be open to inherit."""
     assert db.is_closed()
     assert (db.obj._in_use, db.obj._connections) == ({}, [])
 
 
+@pytest.mark.sqlite_only
 def test_requests_reuse_one_connection_and_return_it(client, job):
     for _ in range(3):
         assert client.get(f"/api/jobs/{job['id']}").status_code == 200
@@ -117,6 +119,7 @@ def test_requests_reuse_one_connection_and_return_it(client, job):
     assert (len(db.obj._connections), db.obj._in_use) == (1, {})
 
 
+@pytest.mark.sqlite_only
 def test_missing_file_is_503_and_not_recreated(client, job, tmp_path):
     database = tmp_path / "test.db"
     os.replace(database, tmp_path / "away.db")
@@ -131,6 +134,7 @@ def test_missing_file_is_503_and_not_recreated(client, job, tmp_path):
     assert client.get(f"/api/jobs/{job['id']}").json["name"] == job["name"]
 
 
+@pytest.mark.sqlite_only
 def test_backup_copies_wal_content(app, client, job, tmp_path):
     client.put(f"/api/jobs/{job['id']}", json={"name": "IN-WAL"})
     assert os.path.getsize(tmp_path / "test.db-wal") > 0
@@ -144,6 +148,7 @@ def test_backup_copies_wal_content(app, client, job, tmp_path):
     assert not (tmp_path / "backup.db.partial").exists()
 
 
+@pytest.mark.sqlite_only
 def test_backup_refuses_the_live_file_and_reports_a_bad_target(app, client, job, tmp_path):
     runner = app.test_cli_runner()
     live = runner.invoke(args=["backup", str(tmp_path / "test.db")])
@@ -169,6 +174,7 @@ def test_gunicorn_config_defaults_and_environment(monkeypatch):
     assert "%({x-request-id}o)s" in conf["access_log_format"]
 
 
+@pytest.mark.sqlite_only
 def test_connection_of_a_replaced_file_is_not_reused(app, tmp_path):
     """A connection checked out while the file is replaced goes back to the pool stale."""
     opened, returned = threading.Event(), threading.Event()

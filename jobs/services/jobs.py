@@ -6,7 +6,7 @@ raise `NotFound`/`Conflict` and never build HTTP responses.
 from jobs import clock
 from jobs.services.paths import job_paths
 from jobs.services.progress import job_progress
-from jobs.store.db import db
+from jobs.store.db import read_snapshot
 from jobs.store.models import Job, Serial
 from jobs.store.records import delete_unless_serials, fetch, require, update_present
 from jobs.store.statements import query_rows
@@ -22,7 +22,7 @@ def job_detail(job_id: str) -> dict:
     and `progress` (counted in SQL, see `jobs.services.progress`). Raises NotFound."""
     # One read transaction (no write lock) makes the job, its paths and the
     # counts one snapshot, even while other workers write.
-    with db.atomic(lock_type="DEFERRED"):
+    with read_snapshot():
         job = fetch(Job, job_id)
         paths = job_paths(job_id)
         return {**job, "paths": paths, "progress": job_progress(job, paths)}

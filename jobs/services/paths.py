@@ -63,7 +63,7 @@ def create_path(fields: dict) -> dict:
         for order, step in enumerate(steps)
     ]
     with db.atomic():
-        require(Job, path["job_id"])
+        require(Job, path["job_id"], lock="FOR SHARE")
         Path.insert(path).execute()
         for batch in chunked(step_rows, INSERT_BATCH):
             ProcessStep.insert_many(batch).execute()

@@ -1,9 +1,10 @@
 """Serial rules and transactions (docs/api.md: Serial).
 
-Every read that decides a write happens inside `db.atomic()` (BEGIN
-IMMEDIATE on SQLite): the write lock is taken first, so concurrent requests
-in other worker processes see each other's results and never act on a
-stale row.
+Every read that decides a write happens inside `db.atomic()`: on SQLite
+that is BEGIN IMMEDIATE, which takes the write lock first; on PostgreSQL the
+rows read are locked (`FOR UPDATE`, `FOR SHARE`). Either way concurrent
+requests in other workers and hosts see each other's results and never act
+on a stale row.
 """
 from peewee import chunked
 
@@ -58,8 +59,8 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
     """
     stamp = clock.now_ms()
     with db.atomic():
-        require(Job, job_id)
-        path = fetch(Path, path_id)
+        require(Job, job_id, lock="FOR SHARE")
+        path = fetch(Path, path_id, lock="FOR SHARE")
         if path["job_id"] != job_id:
             raise BadRequest(f"Path {path_id} does not belong to job {job_id}")
         first = _take_numbers(quantity)
@@ -82,7 +83,7 @@ def advance_serial(serial_id: str) -> dict:
     transaction, so concurrent advances each move the serial exactly once.
     """
     with db.atomic():
-        serial = get_serial(serial_id)
+        serial = fetch(Serial, serial_id, lock="FOR UPDATE")
         if serial["status"] == COMPLETED:
             raise BadRequest("Serial is already completed")
         if serial["status"] == SCRAPPED:
@@ -102,7 +103,7 @@ def scrap_serial(serial_id: str, reason: str, note: str | None = None) -> dict:
     a completed serial`; the status is read under the write lock.
     """
     with db.atomic():
-        serial = get_serial(serial_id)
+        serial = fetch(Serial, serial_id, lock="FOR UPDATE")
         if serial["status"] == SCRAPPED:
             raise BadRequest("Serial is already scrapped")
         if serial["status"] == COMPLETED:

@@ -12,9 +12,12 @@ from jobs.store.db import db
 from jobs.store.models import Serial
 from jobs.store.statements import compile_once, first_row, placeholder, tuples
 
+# No stored id holds NUL (PostgreSQL text cannot), so such an id names nothing.
+NUL = "\x00"
 
-def _by_key(model: type[Model]):
-    return model.select().where(model._meta.primary_key == placeholder())
+
+def _by_key(model: type[Model], lock: str | None):
+    return _locked(model.select().where(model._meta.primary_key == placeholder()), lock)
 
 
 def _update_by_key(model: type[Model], columns: tuple[str, ...]):
@@ -26,23 +29,34 @@ def _update_by_key(model: type[Model], columns: tuple[str, ...]):
     )
 
 
-def _exists_by_key(model: type[Model]):
-    return model.select(SQL("1")).where(model._meta.primary_key == placeholder())
+def _exists_by_key(model: type[Model], lock: str | None):
+    return _locked(model.select(SQL("1")).where(model._meta.primary_key == placeholder()), lock)
 
 
-def require(model: type[Model], ident: str) -> None:
+def _locked(query, lock: str | None):
+    # Row locks exist on PostgreSQL only; SQLite's write transactions
+    # (BEGIN IMMEDIATE) already exclude every other writer.
+    return query.for_update(lock) if lock and db.for_update else query
+
+
+def require(model: type[Model], ident: str, lock: str | None = None) -> None:
     """Check that the `model` row `ident` exists without loading it (the look-up first).
 
     Every endpoint that must answer 404 before it reads the body calls this.
-    Raises NotFound `{Model} not found: {ident}`.
+    `lock` (`"FOR SHARE"`, `"FOR UPDATE"`) locks the row on PostgreSQL until
+    the transaction ends, so a concurrent delete waits for it (or it for the
+    delete, and then finds nothing). Raises NotFound `{Model} not found: {ident}`.
     """
-    if not tuples(compile_once(_exists_by_key, model), (ident,)):
+    if NUL in ident or not tuples(compile_once(_exists_by_key, model, lock), (ident,)):
         raise NotFound(model.__name__, ident)
 
 
-def fetch(model: type[Model], ident: str) -> dict:
-    """Return the `model` row `ident` as a dict; raises NotFound `{Model} not found: {ident}`."""
-    row = first_row(model, compile_once(_by_key, model), (ident,))
+def fetch(model: type[Model], ident: str, lock: str | None = None) -> dict:
+    """Return the `model` row `ident` as a dict, locked as in `require`.
+
+    Raises NotFound `{Model} not found: {ident}`.
+    """
+    row = None if NUL in ident else first_row(model, compile_once(_by_key, model, lock), (ident,))
     if row is None:
         raise NotFound(model.__name__, ident)
     return row
@@ -79,7 +93,7 @@ def delete_unless_serials(model: type[Model], ident: str, link: Field) -> None:
     `Cannot delete {kind}: it has {n} serial(s)`.
     """
     with db.atomic():
-        require(model, ident)
+        require(model, ident, lock="FOR UPDATE")
         count = Serial.select(fn.COUNT(Serial.id)).where(link == ident).scalar()
         if count:
             raise Conflict(f"Cannot delete {model.__name__.lower()}: it has {count} serial(s)")
