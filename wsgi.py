@@ -1,4 +1,13 @@
-"""What gunicorn loads: `gunicorn -c gunicorn.conf.py wsgi:app`."""
-from app import create_app
+"""What gunicorn loads: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-app = create_app()
+A database this code cannot use (a newer schema) stops the start with one line.
+"""
+import sys
+
+from app import create_app
+from jobs.store.schema import SchemaError
+
+try:
+    app = create_app()
+except SchemaError as error:
+    sys.exit(f"shop-jobs: {error}")

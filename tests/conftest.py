@@ -28,6 +28,14 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("database_kind", kinds, scope="session")
 
 
+def pytest_collection_modifyitems(config, items):
+    # With --database=sqlite, what needs PostgreSQL itself is not collected.
+    if config.getoption("database") == "sqlite":
+        kept = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL cluster for the whole session."""

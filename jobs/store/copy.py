@@ -28,8 +28,16 @@ def _holds_data(target: Database) -> list[str]:
 def copy_database(target: Database) -> dict[str, int]:
     """Copy every row of the bound database into `target`; return the row count per table.
 
-    Raises CopyError when a table of `target` already has rows.
+    `target`'s connections are closed afterwards. Raises CopyError when a
+    table of `target` already has rows.
     """
+    try:
+        return _copy_into(target)
+    finally:
+        target.close_all()
+
+
+def _copy_into(target: Database) -> dict[str, int]:
     with target.connection_context():
         full = _holds_data(target)
         if full:
