@@ -77,12 +77,21 @@ def app(database_url):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """Real `gunicorn wsgi:app` with 2 workers on a temp database, one per test module.
+def live_database_url(database_kind, tmp_path_factory, request):
+    """A new database for one test module's live servers: a SQLite file or a PostgreSQL database."""
+    if database_kind == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('live')}/live.db"
+    name = f"live_{request.module.__name__.rsplit('.', 1)[-1]}"
+    return request.getfixturevalue("postgres").create_database(name)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, live_database_url):
+    """Real `gunicorn wsgi:app` with 2 workers on a new database, one per test module.
 
     Stopped by PID afterwards; a traceback in its log fails the module.
     """
-    yield from serve(tmp_path_factory.mktemp("live"))
+    yield from serve(tmp_path_factory.mktemp("live"), database_url=live_database_url)
 
 
 @pytest.fixture

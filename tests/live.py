@@ -59,17 +59,19 @@ class Gunicorn:
     """`gunicorn -c gunicorn.conf.py <app>` with `workers` processes on a temp SQLite database.
 
     `workers=None` keeps the config's default; `env` adds environment variables
-    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options; the log
-    (access and error) goes to the database path with a `.log` suffix.
+    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options;
+    `database_url` replaces the SQLite file `db_path` (PostgreSQL). The log
+    (access and error) goes to `db_path` with a `.log` suffix.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
-                 env: dict | None = None, extra_args: tuple = ()):
+                 env: dict | None = None, extra_args: tuple = (),
+                 database_url: str | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
         self.log_path = db_path.with_suffix(".log")
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}",
+        env = {**os.environ, "DATABASE_URL": database_url or f"sqlite:///{db_path}",
                "GUNICORN_BIND": f"127.0.0.1:{self.port}", **(env or {})}
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
@@ -120,18 +122,23 @@ class Nginx:
     """nginx in the foreground with deploy/'s site config, on a free loopback port.
 
     The site file is rendered into a temp prefix: its `listen`, upstream and
-    access log point at the test's port, `upstream_port` and the prefix.
+    access log point at the test's port, the app hosts' `upstream_ports`
+    (one: deploy's one-box upstream; two: its several-hosts upstream) and
+    the prefix.
     """
 
     SITE = ROOT / "deploy" / "shop-jobs.nginx.conf"
+    ONE_HOST = ROOT / "deploy" / "shop-jobs.upstream.conf"
+    HOSTS = ROOT / "deploy" / "shop-jobs.hosts.upstream.conf"
 
-    def __init__(self, prefix: Path, upstream_port: int):
+    def __init__(self, prefix: Path, *upstream_ports: int):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.prefix = prefix
+        (prefix / "upstream.conf").write_text(self._upstream(upstream_ports))
         site = (self.SITE.read_text()
                 .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
-                .replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
+                .replace("/etc/nginx/shop-jobs.upstream.conf", str(prefix / "upstream.conf"))
                 .replace("/var/log/nginx/shop-jobs.access.log", str(prefix / "access.log")))
         temp_paths = "".join(f"    {kind}_temp_path {prefix}/{kind};\n"
                              for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -150,6 +157,14 @@ class Nginx:
                 raise RuntimeError(output.read_text(errors="replace"))
             time.sleep(0.05)
 
+    def _upstream(self, ports: tuple[int, ...]) -> str:
+        if len(ports) == 1:
+            return self.ONE_HOST.read_text().replace(":8000;", f":{ports[0]};")
+        text = self.HOSTS.read_text()
+        for number, port in enumerate(ports, start=1):
+            text = text.replace(f"app{number}.shop.internal:8000", f"127.0.0.1:{port}")
+        return text
+
     def _listening(self) -> bool:
         with socket.socket() as sock:
             return sock.connect_ex(("127.0.0.1", self.port)) == 0
@@ -166,9 +181,12 @@ def create_job(base: str, **fields) -> dict:
     return response.json()
 
 
-def serve(directory: Path, workers: int = 2):
-    """Yield a `Gunicorn` on `directory`/live.db; stop it after, check its log has no traceback."""
-    server = Gunicorn(directory / "live.db", workers=workers)
+def serve(directory: Path, workers: int = 2, database_url: str | None = None):
+    """Yield a `Gunicorn` on `database_url` (default `directory`/live.db), logging in `directory`.
+
+    Stops it after and checks its log has no traceback.
+    """
+    server = Gunicorn(directory / "live.db", workers=workers, database_url=database_url)
     yield server
     server.stop()
     assert "Traceback" not in server.log_text()
