@@ -26,7 +26,6 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from jobs.openapi import api_document
-from tests.live import serve
 
 pytestmark = pytest.mark.live
 
@@ -34,11 +33,6 @@ EXAMPLES_PER_OPERATION = 300
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance,
           positive_data_acceptance, negative_data_rejection]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from serve(tmp_path_factory.mktemp("fuzz"))
 
 
 @pytest.fixture(scope="module")

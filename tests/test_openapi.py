@@ -102,7 +102,7 @@ def test_custom_fields_have_openapi_types(document):
     name = schemas["JobCreate"]["properties"]["name"]
     assert (name["type"], name["minLength"], name["maxLength"]) == ("string", 1, 255)
     assert schemas["JobCreate"]["properties"]["jiraLabels"] == {
-        "type": "array", "items": {"type": "string"}}
+        "type": "array", "items": {"type": "string", "pattern": "^[^\\u0000]*$"}}
     assert schemas["Job"]["properties"]["createdAt"]["format"] == "date-time"
     assert set(schemas["Job"]["required"]) == {"id", "name", "goalQuantity", "createdAt",
                                                "updatedAt"}
@@ -195,3 +195,12 @@ def test_query_and_capped_string_messages_are_documented(document):
     scrap = document["paths"]["/api/serials/{serial_id}/scrap"]["post"]
     examples = scrap["responses"]["400"]["content"]["application/json"]["examples"]
     assert "note must be at most 1000 characters" in examples
+
+
+@pytest.mark.parametrize("field", ["name", "jiraTicketKey"])
+def test_string_patterns_refuse_nul_as_the_service_does(client, document, field):
+    pattern = document["components"]["schemas"]["JobCreate"]["properties"][field]["pattern"]
+    assert re.search(pattern, "JOB 1") and re.search(pattern, "JOB\x001") is None
+    body = {"name": "JOB", "goalQuantity": 1, field: "JOB\x001"}
+    assert client.post("/api/jobs", json=body).json["message"] == (
+        f"{field} must not contain NUL characters")

@@ -44,8 +44,11 @@ IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # What `str.strip` removes (Python's whitespace, which includes \x1c-\x1f), spelled
 # out so that every regex engine reads "contains something else" the same way.
-NOT_ONLY_WHITESPACE = "[^" + "".join(
-    f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace()) + "]"
+# Stored strings never hold NUL (docs/api.md, Decisions), and a name holds more
+# than whitespace.
+NO_NUL = "^[^\\u0000]*$"
+NAME_PATTERN = "^[^\\u0000]*[^\\u0000" + "".join(
+    f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace()) + "][^\\u0000]*$"
 _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSAGES[413],),
                 415: (NOT_JSON_MEDIA_TYPE, UNSUPPORTED_ENCODING)}
 
@@ -128,16 +131,17 @@ def _wire_field_properties(self, wire_field, **kwargs) -> dict:
     if isinstance(wire_field, JsonInteger):
         return {"minimum": 1, "maximum": wire_field.maximum}
     if isinstance(wire_field, Name):
-        return {"minLength": 1, "maxLength": NAME_MAX, "pattern": NOT_ONLY_WHITESPACE,
+        return {"minLength": 1, "maxLength": NAME_MAX, "pattern": NAME_PATTERN,
                 "description": "trimmed of leading and trailing whitespace before the checks"}
     if isinstance(wire_field, StringList):
-        return {"items": {"type": "string"}}
+        return {"items": {"type": "string", "pattern": NO_NUL}}
     if isinstance(wire_field, Choice):
         return {"enum": list(wire_field.choices)}
     if isinstance(wire_field, Reference):
-        return {"minLength": 1}
-    if isinstance(wire_field, PlainString) and wire_field.maximum is not None:
-        return {"maxLength": wire_field.maximum}
+        return {"minLength": 1, "pattern": NO_NUL}
+    if isinstance(wire_field, PlainString):
+        bound = {} if wire_field.maximum is None else {"maxLength": wire_field.maximum}
+        return {**bound, "pattern": NO_NUL}
     if isinstance(wire_field, ObjectList):
         return {"minItems": 1}
     if isinstance(wire_field, Timestamp):
