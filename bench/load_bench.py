@@ -1,12 +1,16 @@
-"""Benchmark the service against a bare Flask view under the same gunicorn config.
+"""Benchmark the service under the same gunicorn config: against bare Flask, or by database.
 
-Usage: `python bench/load_bench.py [--seconds 5] [--rounds 3] [--connections 32]`
-(needs wrk: `apt-get install wrk`). Starts two gunicorns from gunicorn.conf.py
-on loopback: the service (`wsgi:app`, temp SQLite) and `bench.bare_app:app`.
-For PUT (the seed's body) and GET on /api/jobs/<id> it alternates the two
-targets `--rounds` times and prints the median req/s, p50 and p99 of each,
-the server CPU time per request (the figure least moved by other load on a
-shared machine) and the ratio service/bare.
+Usage: `python bench/load_bench.py [--against bare|databases] [--seconds 5] [--rounds 3]
+[--connections 32]` (needs wrk: `apt-get install wrk`; `databases` also needs
+Debian's postgresql and nginx). Starts gunicorns from gunicorn.conf.py on
+loopback. `bare` (the default): the service (`wsgi:app`, temp SQLite) and
+`bench.bare_app:app`. `databases`: the service on SQLite, on PostgreSQL (a
+throwaway cluster), and two service hosts on that PostgreSQL behind
+deploy/'s nginx. For PUT (the Update Job example's body) and GET on
+/api/jobs/<id> it alternates the targets `--rounds` times and prints the
+median req/s, p50 and p99 of each, the server CPU time per request (the
+figure least moved by other load on a shared machine) and each target's
+ratio to the first.
 """
 import argparse
 import os
@@ -16,12 +20,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.live import Gunicorn  # noqa: E402
+from tests.live import Gunicorn, Nginx  # noqa: E402
+from tests.postgres import Cluster  # noqa: E402
 
 SEED_PUT = '{"name": "JOB-2024-001-REV2", "goalQuantity": 75}'
 SEED_JOB = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42",
@@ -32,23 +38,24 @@ PUT_SCRIPT = (f"wrk.method = 'PUT'\nwrk.body = '{SEED_PUT}'\n"
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def cpu_seconds(server: Gunicorn) -> float:
-    """Return the CPU time (user + system) used so far by gunicorn's master and workers."""
+def cpu_seconds(servers: list[Gunicorn]) -> float:
+    """Return the CPU time (user + system) used so far by the gunicorns' masters and workers."""
     total = 0
-    for pid in {server.process.pid, *server.worker_pids()}:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
+    for server in servers:
+        for pid in {server.process.pid, *server.worker_pids()}:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(url: str, server: Gunicorn, args, script: Path | None) -> dict:
+def run_wrk(url: str, servers: list[Gunicorn], args, script: Path | None) -> dict:
     """Run wrk once against `url`: req/s, p50/p99 and server CPU per request in ms, errors."""
     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
     if script:
         command[1:1] = ["-s", str(script)]
-    cpu_before = cpu_seconds(server)
+    cpu_before = cpu_seconds(servers)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    cpu = cpu_seconds(server) - cpu_before
+    cpu = cpu_seconds(servers) - cpu_before
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -65,7 +72,10 @@ def to_ms(value: str) -> float:
 
 
 def compare(method: str, targets: dict, args, script: Path | None) -> None:
-    """Alternate the targets `args.rounds` times; print medians and the ratios."""
+    """Alternate the targets `args.rounds` times; print medians and the ratios to the first.
+
+    `targets` maps a name to (URL, the gunicorns that serve it).
+    """
     runs = {name: [] for name in targets}
     for _ in range(args.rounds):
         for name, (url, server) in targets.items():
@@ -76,40 +86,75 @@ def compare(method: str, targets: dict, args, script: Path | None) -> None:
                          for key in ("rps", "p50", "p99", "cpu")}
         errors = sum(r["errors"] for r in results)
         m = medians[name]
-        print(f"{method:4} {name:8} {m['rps']:7.0f} req/s  p50 {m['p50']:6.2f} ms  "
+        print(f"{method:4} {name:10} {m['rps']:7.0f} req/s  p50 {m['p50']:6.2f} ms  "
               f"p99 {m['p99']:6.2f} ms  cpu {m['cpu']:.3f} ms/req  errors {errors}")
-    ratio = medians["service"]["rps"] / medians["bare"]["rps"]
-    cpu_ratio = medians["bare"]["cpu"] / medians["service"]["cpu"]
-    print(f"{method:4} ratio service/bare = {ratio:.2f} (req/s), {cpu_ratio:.2f} (cpu/req)")
+    first, *others = targets
+    for name in others:
+        ratio = medians[name]["rps"] / medians[first]["rps"]
+        cpu_ratio = medians[first]["cpu"] / medians[name]["cpu"]
+        print(f"{method:4} ratio {name}/{first} = {ratio:.2f} (req/s), {cpu_ratio:.2f} (cpu/req)")
+
+
+def bare_targets(tmp: Path, stack: ExitStack) -> dict:
+    """The service on SQLite first, then bare Flask; each name -> (base URL, [gunicorns])."""
+    service = stack.enter_context(running(Gunicorn(tmp / "service.db", workers=None)))
+    bare = stack.enter_context(running(
+        Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app")))
+    return {"service": (service.base, [service]), "bare": (bare.base, [bare])}
+
+
+def database_targets(tmp: Path, stack: ExitStack) -> dict:
+    """The service on SQLite, on PostgreSQL, and two hosts on PostgreSQL behind nginx."""
+    cluster = Cluster()
+    stack.callback(cluster.stop)
+    url = cluster.create_database("bench")
+    sqlite = stack.enter_context(running(Gunicorn(tmp / "service.db", workers=None)))
+    hosts = [stack.enter_context(running(Gunicorn(tmp / f"pg{i}.db", workers=None,
+                                                  database_url=url))) for i in (1, 2)]
+    (tmp / "nginx").mkdir()
+    proxy = Nginx(tmp / "nginx", *(h.port for h in hosts))
+    stack.callback(proxy.stop)
+    return {"sqlite": (sqlite.base, [sqlite]), "postgresql": (hosts[0].base, hosts[:1]),
+            "2 pg hosts": (proxy.base, hosts)}
+
+
+@contextmanager
+def running(server: Gunicorn):
+    """Stop `server` when the block ends."""
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def main() -> None:
-    """Start both servers, run the PUT and GET comparisons, stop the servers."""
+    """Start the servers, run the PUT and GET comparisons, stop the servers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", choices=["bare", "databases"], default="bare")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         tmp = Path(tmp)
-        servers = [Gunicorn(tmp / "service.db", workers=None),
-                   Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app")]
-        try:
-            job = requests.post(f"{servers[0].base}/api/jobs", json=SEED_JOB, timeout=10).json()
-            path = f"/api/jobs/{job['id']}"
-            targets = {name: (server.base + path, server)
-                       for name, server in zip(("service", "bare"), servers, strict=True)}
-            script = tmp / "put.lua"
-            script.write_text(PUT_SCRIPT)
-            print(f"{args.connections} connections, {args.seconds} s x {args.rounds} rounds each, "
-                  f"load average before: {os.getloadavg()[0]:.2f}")
-            compare("PUT", targets, args, script)
-            compare("GET", targets, args, None)
-        finally:
-            for server in servers:
-                server.stop()
+        make = bare_targets if args.against == "bare" else database_targets
+        targets = {name: (base + job_path(base), servers)
+                   for name, (base, servers) in make(tmp, stack).items()}
+        script = tmp / "put.lua"
+        script.write_text(PUT_SCRIPT)
+        print(f"{args.connections} connections, {args.seconds} s x {args.rounds} rounds each, "
+              f"load average before: {os.getloadavg()[0]:.2f}")
+        compare("PUT", targets, args, script)
+        compare("GET", targets, args, None)
+
+
+def job_path(base: str) -> str:
+    """Create the example job through `base` (bare Flask ignores it); return its URL path."""
+    response = requests.post(f"{base}/api/jobs", json=SEED_JOB, timeout=10)
+    job = response.json() if response.status_code == 201 else {"id": "job_bare"}
+    return f"/api/jobs/{job['id']}"
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ throwaway cluster started once per session (tests/postgres.py).
 import pytest
 
 from app import create_app
-from jobs.store.db import db
+from jobs.store.db import db, make_database
 from tests.live import serve
 from tests.postgres import Cluster
 
@@ -62,11 +62,12 @@ def database_url(database_kind, tmp_path, request):
 
 def empty_postgres(url: str) -> None:
     """Remove every row of every table of `url`'s database but the schema history."""
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
-    with app.app_context(), db.connection_context():
-        tables = [t for t in db.get_tables() if t != "schema_migration"]
-        db.execute_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    db.close_all()
+    database = make_database(url)
+    with database.connection_context():
+        tables = [t for t in database.get_tables() if t != "schema_migration"]
+        if tables:
+            database.execute_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    database.close_all()
 
 
 @pytest.fixture
