@@ -1,9 +1,11 @@
 """What only PostgreSQL needs: an unreachable server is 503, never 500 (docs/api.md, Decisions)."""
+import time
+
 import pytest
 
 from app import create_app
 from jobs.store.db import db
-from tests.conftest import error_body
+from tests.conftest import empty_postgres, error_body
 from tests.postgres import Cluster
 
 UNAVAILABLE = error_body(503, "Service Unavailable", "Service Unavailable")
@@ -28,3 +30,24 @@ def stopped_cluster_app(postgres):
 def test_unreachable_database_is_503(stopped_cluster_app, method, path):
     response = getattr(stopped_cluster_app, method)(path, json={"name": "J", "goalQuantity": 1})
     assert (response.status_code, response.json) == (503, UNAVAILABLE)
+
+
+@pytest.fixture
+def pg_client(postgres_url):
+    """A client of the app on the session's PostgreSQL database, emptied first."""
+    empty_postgres(postgres_url)
+    yield create_app({"DATABASE_URL": postgres_url, "TESTING": True}).test_client()
+    db.close_all()
+
+
+def test_connections_dropped_by_the_server_are_replaced(pg_client, postgres):
+    job = pg_client.post("/api/jobs", json={"name": "J", "goalQuantity": 1}).json
+    assert pg_client.get(f"/api/jobs/{job['id']}").status_code == 200
+    others = "FROM pg_stat_activity WHERE datname = 'contract' AND pid <> pg_backend_pid()"
+    postgres.sql(f"SELECT pg_terminate_backend(pid) {others}")
+    deadline = time.monotonic() + 10
+    while postgres.sql(f"SELECT count(*) {others}").strip() != "0":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    answers = [pg_client.get(f"/api/jobs/{job['id']}") for _ in range(3)]
+    assert [(a.status_code, a.json["name"]) for a in answers] == [(200, "J")] * 3
