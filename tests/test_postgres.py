@@ -51,3 +51,8 @@ def test_connections_dropped_by_the_server_are_replaced(pg_client, postgres):
         time.sleep(0.05)
     answers = [pg_client.get(f"/api/jobs/{job['id']}") for _ in range(3)]
     assert [(a.status_code, a.json["name"]) for a in answers] == [(200, "J")] * 3
+
+
+def test_connections_wait_for_a_lock_at_most_10_s(pg_client):
+    with db.connection_context():
+        assert db.execute_sql("SHOW lock_timeout").fetchone() == ("10s",)

@@ -96,9 +96,10 @@ class SqliteFile(PooledSqliteDatabase):
 
 # PostgreSQL: pooled connections (hosts share one database, so every
 # request borrows a connection instead of paying for a new one), a bounded
-# wait for an unreachable server (503, not a hung worker).
+# wait for an unreachable server, and for a lock, as SQLite's busy timeout
+# (503, not a hung worker).
 POSTGRES_OPTIONS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10,
-                    "connect_timeout": 5}
+                    "connect_timeout": 5, "options": "-c lock_timeout=10000"}
 POSTGRES_SCHEMES = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool",
                     "postgres+pool": "postgresql+pool", "postgresql+pool": "postgresql+pool"}
 # Every host takes this advisory lock around a schema upgrade (jobs.store.schema).
