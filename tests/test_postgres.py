@@ -4,7 +4,9 @@ import time
 import pytest
 
 from app import create_app
-from jobs.store.db import db
+from jobs.store.db import db, open_database
+from jobs.store.models import Job
+from jobs.store.statements import compile_once, placeholder
 from tests.conftest import empty_postgres, error_body
 from tests.postgres import Cluster
 
@@ -56,3 +58,17 @@ def test_connections_dropped_by_the_server_are_replaced(pg_client, postgres):
 def test_connections_wait_for_a_lock_at_most_10_s(pg_client):
     with db.connection_context():
         assert db.execute_sql("SHOW lock_timeout").fetchone() == ("10s",)
+
+
+def jobs_named():
+    return Job.select().where(Job.name == placeholder())
+
+
+def test_cached_statements_keep_each_database_s_dialect(tmp_path, postgres_url):
+    sql = {}
+    for url in (postgres_url, f"sqlite:///{tmp_path}/s.db", postgres_url):
+        open_database(url)
+        sql.setdefault(url, set()).add(compile_once(jobs_named))
+    db.close_all()
+    assert [len(found) for found in sql.values()] == [1, 1]
+    assert "%s" in next(iter(sql[postgres_url])) and "?" in sql[f"sqlite:///{tmp_path}/s.db"].pop()
