@@ -1,14 +1,15 @@
-"""The application factory (`create_app`): config, database, blueprint, errors, CLI."""
+"""The application factory (`create_app`): config, database, blueprints, metrics, errors, CLI."""
 import os
 from collections.abc import Mapping
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import jobs.views  # noqa: F401  (registers every route on bp)
+import jobs.views  # noqa: F401  (registers every route on bp and metrics_bp)
 from jobs.cli import register_commands
 from jobs.http import bp
 from jobs.http.envelope import register_error_handlers
+from jobs.http.metrics import init_metrics, metrics_bp
 from jobs.http.request_id import init_request_ids
 from jobs.store.db import close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
@@ -47,15 +48,22 @@ def create_app(config: Mapping | None = None) -> Flask:
     with open_database(app.config["DATABASE_URL"]).connection_context():
         upgrade(db.obj)
     close_idle_connections()
-    app.before_request(_open_connection)
-    app.teardown_request(_close_connection)
-    app.after_request(_drop_empty_content_type)
-
-    init_request_ids(app)
+    _add_request_hooks(app)
     app.register_blueprint(bp)
+    app.register_blueprint(metrics_bp)
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _add_request_hooks(app: Flask) -> None:
+    # Metrics first: their timer starts before the connection is checked out,
+    # and their count runs last of the after_request hooks, on the final status.
+    init_metrics(app)
+    app.before_request(_open_connection)
+    app.teardown_request(_close_connection)
+    app.after_request(_drop_empty_content_type)
+    init_request_ids(app)
 
 
 def _open_connection() -> None:

@@ -60,7 +60,8 @@ class Gunicorn:
 
     `workers=None` keeps the config's default; `env` adds environment variables
     (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options; the log
-    (access and error) goes to the database path with a `.log` suffix.
+    (access and error) goes to the database path with a `.log` suffix, the
+    metrics files to `metrics_dir` beside it.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
@@ -69,8 +70,10 @@ class Gunicorn:
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
         self.log_path = db_path.with_suffix(".log")
+        self.metrics_dir = db_path.with_name(f"{db_path.stem}-metrics")
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}",
-               "GUNICORN_BIND": f"127.0.0.1:{self.port}", **(env or {})}
+               "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+               "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir), **(env or {})}
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop())

@@ -155,8 +155,9 @@ def test_backup_refuses_the_live_file_and_reports_a_bad_target(app, client, job,
     assert client.get(f"/api/jobs/{job['id']}").json["name"] == job["name"]
 
 
-def test_gunicorn_config_defaults_and_environment(monkeypatch):
+def test_gunicorn_config_defaults_and_environment(monkeypatch, tmp_path):
     path = str(ROOT / "gunicorn.conf.py")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     for name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_WORKER_CLASS"):
         monkeypatch.delenv(name, raising=False)
     conf = runpy.run_path(path)

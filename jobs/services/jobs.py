@@ -29,10 +29,14 @@ def job_detail(job_id: str) -> dict:
 
 
 def create_job(fields: dict) -> dict:
-    """Insert a job from validated `JobCreateSchema` data; `createdAt == updatedAt`."""
+    """Insert a job from validated `JobCreateSchema` data; `createdAt == updatedAt`.
+
+    In a write transaction like every write, so its wait for the lock is measured.
+    """
     stamp = clock.now_ms()
     row = {"id": clock.new_id("job"), **fields, "created_at": stamp, "updated_at": stamp}
-    Job.insert(row).execute()
+    with db.atomic():
+        Job.insert(row).execute()
     return row
 
 
