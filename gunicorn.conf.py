@@ -8,6 +8,7 @@ in front buffers slow clients.
 """
 import multiprocessing
 import os
+import sys
 import tempfile
 
 # prometheus_client chooses its multiprocess mode when the app first imports
@@ -20,6 +21,13 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=METRICS_TEMP_PREFIX)
 METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 os.makedirs(METRICS_DIR, exist_ok=True)
+
+from jobs.http.logs import log_format  # noqa: E402 (the app's package: after the environment)
+
+try:
+    LOG_FORMAT = log_format(os.environ.get("LOG_FORMAT", "text"))
+except ValueError as error:
+    sys.exit(str(error))
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
@@ -45,15 +53,18 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 access_log_format = '%(h)s rid=%({x-request-id}o)s "%(r)s" %(s)s %(b)s %(M)sms'
+if LOG_FORMAT == "json":
+    # Every line of the error and access logs one JSON object (jobs/http/logs.py).
+    logger_class = "jobs.http.logs.JsonGunicornLogger"
 
 
 def on_starting(server):
     """Empty the metrics directory; log the app's records to stderr beside gunicorn's own."""
+    from jobs.http.logs import log_to_stderr
     from jobs.http.multiprocess import clear
-    from jobs.http.request_id import log_to_stderr
 
     clear(METRICS_DIR)
-    log_to_stderr()
+    log_to_stderr(LOG_FORMAT)
 
 
 def post_worker_init(worker):

@@ -59,9 +59,9 @@ class Gunicorn:
     """`gunicorn -c gunicorn.conf.py <app>` with `workers` processes on a temp SQLite database.
 
     `workers=None` keeps the config's default; `env` adds environment variables
-    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options; the log
-    (access and error) goes to the database path with a `.log` suffix, the
-    metrics files to `metrics_dir` beside it.
+    (e.g. `GUNICORN_WORKER_CLASS`, `LOG_FORMAT`), `extra_args` command-line
+    options; the log (access and error) goes to the database path with a
+    `.log` suffix, the metrics files to `metrics_dir` beside it.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",

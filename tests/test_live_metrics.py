@@ -1,7 +1,9 @@
-"""Metrics on real gunicorn with 2 workers (docs/operations.md, Metrics)."""
+"""Metrics and JSON logs on real gunicorn with 2 workers (docs/operations.md, Metrics and Logs)."""
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,7 +11,7 @@ import pytest
 import requests
 from prometheus_client.mmap_dict import MmapedDict
 
-from tests.live import Gunicorn, create_job
+from tests.live import ROOT, Gunicorn, create_job, free_port
 from tests.prometheus import added, value
 
 pytestmark = pytest.mark.live
@@ -75,3 +77,41 @@ def test_killed_worker_leaves_no_stale_series(tmp_path):
     finally:
         server.stop()
 
+
+def test_json_logs_name_each_request(tmp_path):
+    server = Gunicorn(tmp_path / "json.db", workers=2, env={"LOG_FORMAT": "json"})
+    try:
+        job = create_job(server.base)
+        requests.get(f"{server.base}/api/jobs/{job['id']}", headers={"X-Request-ID": "ok-1"},
+                     timeout=10)
+        os.remove(server.db_path)
+        failed = requests.get(f"{server.base}/api/health", headers={"X-Request-ID": "down-1"},
+                              timeout=10)
+        assert failed.status_code == 503
+        assert server.wait_for_log('"GET /api/health HTTP/1.1", "request_id": "down-1"')
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in server.log_text().splitlines()]
+    access = [line for line in lines if line["logger"] == "gunicorn.access"]
+    ok = next(line for line in access if line["request_id"] == "ok-1")
+    assert ok.keys() == {"time", "level", "logger", "pid", "message", "request_id", "client",
+                         "method", "route", "status", "duration_ms", "actor"}
+    assert (ok["method"], ok["route"], ok["status"], ok["actor"], ok["client"]) == (
+        "GET", JOB_ROUTE, 200, "anonymous", "127.0.0.1")
+    assert ok["message"] == f"GET /api/jobs/{job['id']} HTTP/1.1" and ok["duration_ms"] > 0
+    record = next(line for line in lines if line["logger"] == "jobs.http.envelope")
+    assert (record["level"], record["message"], record["request_id"], record["route"],
+            record["actor"]) == ("ERROR", "database unavailable", "down-1", "/api/health",
+                                 "anonymous")
+    assert "OperationalError" in record["exception"]
+
+
+def test_unknown_log_format_stops_gunicorn_with_one_line(tmp_path):
+    env = {**os.environ, "LOG_FORMAT": "xml", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+           "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                             "wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1
+    assert result.stdout + result.stderr == "LOG_FORMAT must be text or json, not xml\n"
