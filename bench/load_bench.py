@@ -1,12 +1,15 @@
 """Benchmark the service against a bare Flask view under the same gunicorn config.
 
-Usage: `python bench/load_bench.py [--seconds 5] [--rounds 3] [--connections 32]`
-(needs wrk: `apt-get install wrk`). Starts two gunicorns from gunicorn.conf.py
-on loopback: the service (`wsgi:app`, temp SQLite) and `bench.bare_app:app`.
-For PUT (the seed's body) and GET on /api/jobs/<id> it alternates the two
-targets `--rounds` times and prints the median req/s, p50 and p99 of each,
-the server CPU time per request (the figure least moved by other load on a
-shared machine) and the ratio service/bare.
+Usage: `python bench/load_bench.py [--seconds 5] [--rounds 3] [--connections 32]
+[--before DIR]` (needs wrk: `apt-get install wrk`). Starts gunicorns from
+gunicorn.conf.py on loopback: the service (`wsgi:app`, temp SQLite),
+`bench.bare_app:app` and, with `--before`, the service from another checkout
+(e.g. `git archive` of an older commit unpacked in DIR), so that a change is
+measured against its predecessor in the same run. For PUT (the seed's body)
+and GET on /api/jobs/<id> it alternates the targets `--rounds` times and
+prints the median req/s, p50 and p99 of each, the server CPU time per
+request (the figure least moved by other load on a shared machine) and each
+service's ratio to bare.
 """
 import argparse
 import os
@@ -78,9 +81,18 @@ def compare(method: str, targets: dict, args, script: Path | None) -> None:
         m = medians[name]
         print(f"{method:4} {name:8} {m['rps']:7.0f} req/s  p50 {m['p50']:6.2f} ms  "
               f"p99 {m['p99']:6.2f} ms  cpu {m['cpu']:.3f} ms/req  errors {errors}")
-    ratio = medians["service"]["rps"] / medians["bare"]["rps"]
-    cpu_ratio = medians["bare"]["cpu"] / medians["service"]["cpu"]
-    print(f"{method:4} ratio service/bare = {ratio:.2f} (req/s), {cpu_ratio:.2f} (cpu/req)")
+    for name in runs:
+        if name != "bare":
+            ratio = medians[name]["rps"] / medians["bare"]["rps"]
+            cpu_ratio = medians["bare"]["cpu"] / medians[name]["cpu"]
+            print(f"{method:4} ratio {name}/bare = {ratio:.2f} (req/s), "
+                  f"{cpu_ratio:.2f} (cpu/req)")
+
+
+def seed_job_path(server: Gunicorn) -> str:
+    """Create the seed job on the service `server` and return its path."""
+    job = requests.post(f"{server.base}/api/jobs", json=SEED_JOB, timeout=10).json()
+    return f"/api/jobs/{job['id']}"
 
 
 def main() -> None:
@@ -89,18 +101,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--before", type=Path, help="another checkout of the service to compare")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        servers = [Gunicorn(tmp / "service.db", workers=None),
-                   Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app")]
+        servers = {"service": Gunicorn(tmp / "service.db", workers=None),
+                   "bare": Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app")}
+        if args.before:
+            servers["before"] = Gunicorn(tmp / "before.db", workers=None, root=args.before)
         try:
-            job = requests.post(f"{servers[0].base}/api/jobs", json=SEED_JOB, timeout=10).json()
-            path = f"/api/jobs/{job['id']}"
-            targets = {name: (server.base + path, server)
-                       for name, server in zip(("service", "bare"), servers, strict=True)}
+            paths = {name: seed_job_path(server) for name, server in servers.items()
+                     if name != "bare"}
+            paths["bare"] = paths["service"]  # bare answers any id
+            targets = {name: (server.base + paths[name], server)
+                       for name, server in servers.items()}
             script = tmp / "put.lua"
             script.write_text(PUT_SCRIPT)
             print(f"{args.connections} connections, {args.seconds} s x {args.rounds} rounds each, "
@@ -108,7 +124,7 @@ def main() -> None:
             compare("PUT", targets, args, script)
             compare("GET", targets, args, None)
         finally:
-            for server in servers:
+            for server in servers.values():
                 server.stop()
 
 

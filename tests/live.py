@@ -60,12 +60,13 @@ class Gunicorn:
 
     `workers=None` keeps the config's default; `env` adds environment variables
     (e.g. `GUNICORN_WORKER_CLASS`, `LOG_FORMAT`), `extra_args` command-line
-    options; the log (access and error) goes to the database path with a
-    `.log` suffix, the metrics files to `metrics_dir` beside it.
+    options; `root` the checkout to serve. The log (access and error) goes to
+    the database path with a `.log` suffix, the metrics files to `metrics_dir`
+    beside it.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
-                 env: dict | None = None, extra_args: tuple = ()):
+                 env: dict | None = None, extra_args: tuple = (), root: Path = ROOT):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
@@ -79,7 +80,7 @@ class Gunicorn:
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra_args, app],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
             wait_healthy(self.base, self.process)
