@@ -1,14 +1,16 @@
-"""The application factory (`create_app`): config, database, blueprint, errors, CLI."""
+"""The application factory (`create_app`): config, database, blueprints, metrics, errors, CLI."""
 import os
 from collections.abc import Mapping
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import jobs.views  # noqa: F401  (registers every route on bp)
+import jobs.views  # noqa: F401  (registers every route on bp and metrics_bp)
 from jobs.cli import register_commands
-from jobs.http import bp
+from jobs.http import access, bp
 from jobs.http.envelope import register_error_handlers
+from jobs.http.logs import log_format
+from jobs.http.metrics import init_metrics, metrics_bp
 from jobs.http.request_id import init_request_ids
 from jobs.store.db import close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
@@ -22,7 +24,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     `config` overrides the defaults and the environment (`DATABASE_URL`,
     peewee `db_url` form, default `shop.db` in the instance folder;
     `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
-    default 0). The schema is brought up to date on start
+    default 0; `LOG_FORMAT`, `text` or `json`, ValueError for anything
+    else). The schema is brought up to date on start
     (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
@@ -32,9 +35,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
+    log_format(app.config["LOG_FORMAT"])
     if app.config["DATABASE_URL"] == default_url:
         # Only the default database lives there; a deployment's user may not
         # be allowed to create folders beside the code.
@@ -47,15 +52,24 @@ def create_app(config: Mapping | None = None) -> Flask:
     with open_database(app.config["DATABASE_URL"]).connection_context():
         upgrade(db.obj)
     close_idle_connections()
-    app.before_request(_open_connection)
-    app.teardown_request(_close_connection)
-    app.after_request(_drop_empty_content_type)
-
-    init_request_ids(app)
+    _add_request_hooks(app)
     app.register_blueprint(bp)
+    app.register_blueprint(metrics_bp)
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _add_request_hooks(app: Flask) -> None:
+    # Metrics first: their timer starts before the connection is checked out,
+    # and their count runs last of the after_request hooks, on the final status.
+    init_metrics(app)
+    app.before_request(_open_connection)
+    app.teardown_request(_close_connection)
+    app.after_request(_drop_empty_content_type)
+    init_request_ids(app)
+    if app.config["LOG_FORMAT"] == "json":
+        app.after_request(access.share_with_server)
 
 
 def _open_connection() -> None:

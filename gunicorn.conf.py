@@ -8,6 +8,26 @@ in front buffers slow clients.
 """
 import multiprocessing
 import os
+import sys
+import tempfile
+
+# prometheus_client chooses its multiprocess mode when the app first imports
+# it, and with preload_app that is before any hook runs: so the metrics
+# directory is chosen and created here, when gunicorn reads this file, and
+# on_starting empties it. Without PROMETHEUS_MULTIPROC_DIR, a new temporary
+# directory, removed again on exit.
+METRICS_TEMP_PREFIX = "shop-jobs-metrics-"
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=METRICS_TEMP_PREFIX)
+METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+os.makedirs(METRICS_DIR, exist_ok=True)
+
+from jobs.http.logs import log_format  # noqa: E402 (the app's package: after the environment)
+
+try:
+    LOG_FORMAT = log_format(os.environ.get("LOG_FORMAT", "text"))
+except ValueError as error:
+    sys.exit(str(error))
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
@@ -33,11 +53,45 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 access_log_format = '%(h)s rid=%({x-request-id}o)s "%(r)s" %(s)s %(b)s %(M)sms'
+if LOG_FORMAT == "json":
+    # Every line of the error and access logs one JSON object (jobs/http/logs.py).
+    logger_class = "jobs.http.logs.JsonGunicornLogger"
 
 
 def on_starting(server):
-    """Log the app's records (with their request id) to stderr beside gunicorn's own."""
-    from jobs.http.request_id import log_to_stderr
+    """Empty the metrics directory; log the app's records to stderr beside gunicorn's own."""
+    from jobs.http.logs import log_to_stderr
+    from jobs.http.multiprocess import clear
 
-    log_to_stderr()
+    clear(METRICS_DIR)
+    log_to_stderr(LOG_FORMAT)
+
+
+def post_worker_init(worker):
+    """Count the new worker in `jobs_workers`."""
+    from jobs.http.metrics import worker_started
+
+    worker_started()
+
+
+def child_exit(server, worker):
+    """Drop the dead worker's live gauges; fold its counters and histograms into the archive.
+
+    A failure is logged: an exception here would stop the master.
+    """
+    from jobs.http.multiprocess import worker_exited
+
+    try:
+        worker_exited(METRICS_DIR, worker.pid)
+    except Exception:
+        server.log.exception("metrics of worker %s not folded", worker.pid)
+
+
+def on_exit(server):
+    """Remove the metric files, and the metrics directory if it is a temporary one made here."""
+    from jobs.http.multiprocess import clear
+
+    clear(METRICS_DIR)
+    if os.path.basename(METRICS_DIR).startswith(METRICS_TEMP_PREFIX):
+        os.rmdir(METRICS_DIR)
 

@@ -1,16 +1,18 @@
 """Benchmark the service under the same gunicorn config: against bare Flask, or by database.
 
 Usage: `python bench/load_bench.py [--against bare|databases] [--seconds 5] [--rounds 3]
-[--connections 32]` (needs wrk: `apt-get install wrk`; `databases` also needs
-Debian's postgresql and nginx). Starts gunicorns from gunicorn.conf.py on
-loopback. `bare` (the default): the service (`wsgi:app`, temp SQLite) and
-`bench.bare_app:app`. `databases`: the service on SQLite, on PostgreSQL (a
-throwaway cluster), and two service hosts on that PostgreSQL behind
-deploy/'s nginx. For PUT (the Update Job example's body) and GET on
-/api/jobs/<id> it alternates the targets `--rounds` times and prints the
-median req/s, p50 and p99 of each, the server CPU time per request (the
-figure least moved by other load on a shared machine) and each target's
-ratio to the first.
+[--connections 32] [--before DIR]` (needs wrk: `apt-get install wrk`;
+`databases` also needs Debian's postgresql and nginx). Starts gunicorns from
+gunicorn.conf.py on loopback. `bare` (the default): `bench.bare_app:app`, the
+service (`wsgi:app`, temp SQLite) and, with `--before`, the service from
+another checkout (e.g. `git archive` of an older commit unpacked in DIR), so
+that a change is measured against its predecessor in the same run.
+`databases`: the service on SQLite, on PostgreSQL (a throwaway cluster), and
+two service hosts on that PostgreSQL behind deploy/'s nginx. For PUT (the
+Update Job example's body) and GET on /api/jobs/<id> it alternates the
+targets `--rounds` times and prints the median req/s, p50 and p99 of each,
+the server CPU time per request (the figure least moved by other load on a
+shared machine) and each target's ratio to the first.
 """
 import argparse
 import os
@@ -95,15 +97,17 @@ def compare(method: str, targets: dict, args, script: Path | None) -> None:
         print(f"{method:4} ratio {name}/{first} = {ratio:.2f} (req/s), {cpu_ratio:.2f} (cpu/req)")
 
 
-def bare_targets(tmp: Path, stack: ExitStack) -> dict:
-    """The service on SQLite first, then bare Flask; each name -> (base URL, [gunicorns])."""
-    service = stack.enter_context(running(Gunicorn(tmp / "service.db", workers=None)))
-    bare = stack.enter_context(running(
-        Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app")))
-    return {"service": (service.base, [service]), "bare": (bare.base, [bare])}
+def bare_targets(tmp: Path, stack: ExitStack, before: Path | None) -> dict:
+    """Bare Flask first, then the service on SQLite (and `before`'s); name -> (URL, [gunicorns])."""
+    servers = {"bare": Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app"),
+               "service": Gunicorn(tmp / "service.db", workers=None)}
+    if before:
+        servers["before"] = Gunicorn(tmp / "before.db", workers=None, root=before)
+    return {name: (stack.enter_context(running(server)).base, [server])
+            for name, server in servers.items()}
 
 
-def database_targets(tmp: Path, stack: ExitStack) -> dict:
+def database_targets(tmp: Path, stack: ExitStack, before: Path | None) -> dict:
     """The service on SQLite, on PostgreSQL, and two hosts on PostgreSQL behind nginx."""
     cluster = Cluster()
     stack.callback(cluster.stop)
@@ -134,6 +138,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--before", type=Path, help="another checkout of the service to compare")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
@@ -141,7 +146,7 @@ def main() -> None:
         tmp = Path(tmp)
         make = bare_targets if args.against == "bare" else database_targets
         targets = {name: (base + job_path(base), servers)
-                   for name, (base, servers) in make(tmp, stack).items()}
+                   for name, (base, servers) in make(tmp, stack, args.before).items()}
         script = tmp / "put.lua"
         script.write_text(PUT_SCRIPT)
         print(f"{args.connections} connections, {args.seconds} s x {args.rounds} rounds each, "

@@ -59,26 +59,29 @@ class Gunicorn:
     """`gunicorn -c gunicorn.conf.py <app>` with `workers` processes on a temp SQLite database.
 
     `workers=None` keeps the config's default; `env` adds environment variables
-    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options;
-    `database_url` replaces the SQLite file `db_path` (PostgreSQL). The log
-    (access and error) goes to `db_path` with a `.log` suffix.
+    (e.g. `GUNICORN_WORKER_CLASS`, `LOG_FORMAT`), `extra_args` command-line
+    options; `database_url` replaces the SQLite file `db_path` (PostgreSQL);
+    `root` the checkout to serve. The log (access and error) goes to `db_path`
+    with a `.log` suffix, the metrics files to `metrics_dir` beside it.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
                  env: dict | None = None, extra_args: tuple = (),
-                 database_url: str | None = None):
+                 database_url: str | None = None, root: Path = ROOT):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
         self.log_path = db_path.with_suffix(".log")
+        self.metrics_dir = db_path.with_name(f"{db_path.stem}-metrics")
         env = {**os.environ, "DATABASE_URL": database_url or f"sqlite:///{db_path}",
-               "GUNICORN_BIND": f"127.0.0.1:{self.port}", **(env or {})}
+               "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+               "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir), **(env or {})}
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra_args, app],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
             wait_healthy(self.base, self.process)

@@ -27,7 +27,7 @@ def stopped_cluster_app(postgres):
 
 @pytest.mark.parametrize("method,path", [
     ("get", "/api/health"), ("get", "/api/jobs"), ("post", "/api/jobs"),
-    ("put", "/api/jobs/job_x"), ("get", "/api/serials/SN-00001"),
+    ("put", "/api/jobs/job_x"), ("get", "/api/serials/SN-00001"), ("get", "/metrics"),
 ])
 def test_unreachable_database_is_503(stopped_cluster_app, method, path):
     response = getattr(stopped_cluster_app, method)(path, json={"name": "J", "goalQuantity": 1})

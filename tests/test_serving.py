@@ -12,7 +12,7 @@ import pytest
 from flask import request
 
 from app import create_app
-from jobs.http.request_id import LOG_FORMAT, RequestIdFilter
+from jobs.http.logs import log_handler
 from jobs.services import jobs as job_service
 from jobs.store.db import db
 from tests.live import ROOT
@@ -52,9 +52,7 @@ def test_error_responses_carry_the_request_id(client, method, path, status):
 def log_lines():
     """Records of the `jobs` loggers formatted as in production (with the request id)."""
     stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler = log_handler(stream, "text")
     logger = logging.getLogger("jobs")
     logger.addHandler(handler)
     yield stream
@@ -160,8 +158,9 @@ def test_backup_refuses_the_live_file_and_reports_a_bad_target(app, client, job,
     assert client.get(f"/api/jobs/{job['id']}").json["name"] == job["name"]
 
 
-def test_gunicorn_config_defaults_and_environment(monkeypatch):
+def test_gunicorn_config_defaults_and_environment(monkeypatch, tmp_path):
     path = str(ROOT / "gunicorn.conf.py")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     for name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_WORKER_CLASS"):
         monkeypatch.delenv(name, raising=False)
     conf = runpy.run_path(path)

@@ -9,12 +9,10 @@ in the `X-Request-ID` header of every response, errors included, and
 import logging
 import re
 import secrets
-import sys
 
 from flask import Flask, Response, g, has_request_context, request
 
 HEADER = "X-Request-ID"
-LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] rid=%(request_id)s %(name)s: %(message)s"
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
@@ -38,16 +36,6 @@ class RequestIdFilter(logging.Filter):
         """Add `request_id` to `record`; never drops it."""
         record.request_id = request_id() if has_request_context() else "-"
         return True
-
-
-def log_to_stderr(level: int = logging.INFO) -> None:
-    """Send records that reach the root logger to stderr, each with its request id."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(level)
 
 
 def init_request_ids(app: Flask) -> None:

@@ -44,11 +44,13 @@ IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # What `str.strip` removes (Python's whitespace, which includes \x1c-\x1f), spelled
 # out so that every regex engine reads "contains something else" the same way.
-# Stored strings never hold NUL (docs/api.md, Decisions), and a name holds more
-# than whitespace.
+# Stored strings never hold NUL (docs/api.md, Decisions). A name is trimmed
+# before its checks, so its pattern allows white space around 1 to 255
+# characters that start and end with something else.
 NO_NUL = "^[^\\u0000]*$"
-NAME_PATTERN = "^[^\\u0000]*[^\\u0000" + "".join(
-    f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace()) + "][^\\u0000]*$"
+_SPACE = "".join(f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace())
+NAME_PATTERN = (f"^[{_SPACE}]*[^{_SPACE}\\u0000](?:[^\\u0000]{{0,{NAME_MAX - 2}}}"
+                f"[^{_SPACE}\\u0000])?[{_SPACE}]*$")
 _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSAGES[413],),
                 415: (NOT_JSON_MEDIA_TYPE, UNSUPPORTED_ENCODING)}
 
@@ -131,8 +133,9 @@ def _wire_field_properties(self, wire_field, **kwargs) -> dict:
     if isinstance(wire_field, JsonInteger):
         return {"minimum": 1, "maximum": wire_field.maximum}
     if isinstance(wire_field, Name):
-        return {"minLength": 1, "maxLength": NAME_MAX, "pattern": NAME_PATTERN,
-                "description": "trimmed of leading and trailing whitespace before the checks"}
+        return {"minLength": 1, "pattern": NAME_PATTERN,
+                "description": "trimmed of leading and trailing whitespace before the checks, "
+                               f"then 1 to {NAME_MAX} characters"}
     if isinstance(wire_field, StringList):
         return {"items": {"type": "string", "pattern": NO_NUL}}
     if isinstance(wire_field, Choice):

@@ -6,7 +6,7 @@ raise `NotFound`/`Conflict` and never build HTTP responses.
 from jobs import clock
 from jobs.services.paths import job_paths
 from jobs.services.progress import job_progress
-from jobs.store.db import read_snapshot
+from jobs.store.db import db, read_snapshot
 from jobs.store.models import Job, Serial
 from jobs.store.records import delete_unless_serials, fetch, require, update_present
 from jobs.store.statements import query_rows
@@ -29,10 +29,14 @@ def job_detail(job_id: str) -> dict:
 
 
 def create_job(fields: dict) -> dict:
-    """Insert a job from validated `JobCreateSchema` data; `createdAt == updatedAt`."""
+    """Insert a job from validated `JobCreateSchema` data; `createdAt == updatedAt`.
+
+    In a write transaction like every write, so its wait for the lock is measured.
+    """
     stamp = clock.now_ms()
     row = {"id": clock.new_id("job"), **fields, "created_at": stamp, "updated_at": stamp}
-    Job.insert(row).execute()
+    with db.atomic():
+        Job.insert(row).execute()
     return row
 
 

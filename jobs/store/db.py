@@ -6,6 +6,8 @@ gunicorn's master never hands an open SQLite connection to its workers.
 """
 import os
 import sqlite3
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from urllib.parse import quote
 
@@ -30,6 +32,28 @@ SQLITE_OPTIONS = {
     "timeout": 10,
     "check_same_thread": False,
 }
+
+
+WRITE_LOCKS = {"IMMEDIATE", "EXCLUSIVE"}
+
+
+def _ignore(seconds: float) -> None:
+    """The write-lock observer until one is set: nothing is recorded."""
+
+
+_write_lock_observer: Callable[[float], None] = _ignore
+
+
+def observe_write_lock_waits(observer: Callable[[float], None]) -> None:
+    """Call `observer(seconds)` after every SQLite write transaction's BEGIN (docs/operations.md).
+
+    The seconds are how long `BEGIN IMMEDIATE` took: the wait for the write
+    lock, recorded whether or not the lock was had before the busy timeout.
+    PostgreSQL takes no lock at BEGIN, so nothing is observed there. One
+    observer at a time; a new one replaces the last.
+    """
+    global _write_lock_observer
+    _write_lock_observer = observer
 
 
 class SqliteFile(PooledSqliteDatabase):
@@ -71,6 +95,17 @@ class SqliteFile(PooledSqliteDatabase):
     def _close_raw(self, conn) -> None:
         self._opened_files.pop(self.conn_key(conn), None)
         super()._close_raw(conn)
+
+    def begin(self, lock_type: str | None = None) -> None:
+        """Start a transaction; a write transaction's wait for the lock goes to the observer."""
+        if (lock_type or self._lock_type) not in WRITE_LOCKS:
+            super().begin(lock_type)
+            return
+        started = time.perf_counter()
+        try:
+            super().begin(lock_type)
+        finally:
+            _write_lock_observer(time.perf_counter() - started)
 
     def check_writable(self) -> None:
         """Raise OperationalError unless this process may write the file (missing, read-only)."""

@@ -1,0 +1,93 @@
+"""Log formats (docs/operations.md, Logs): `LOG_FORMAT=text`, the default, or `json`.
+
+text: the app's records as `<time> [<pid>] [<level>] rid=<request id>
+<logger>: <message>`, gunicorn's lines in its own formats. json: every line
+of the app and of gunicorn one JSON object: `time` (ISO 8601, UTC,
+milliseconds), `level`, `logger`, `pid`, `message`; during a request also
+`request_id`, `method`, `route` and `actor`; an access line also `client`,
+`status` and `duration_ms`; a record with a traceback `exception`.
+"""
+import json
+import logging
+import sys
+from typing import TextIO
+
+from flask import has_request_context, request
+from gunicorn import glogging
+
+from jobs.http import access
+from jobs.http.request_id import RequestIdFilter, request_id
+from schemas.fields import format_timestamp
+
+LOG_FORMATS = ("text", "json")
+TEXT_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] rid=%(request_id)s %(name)s: %(message)s"
+# gunicorn's atoms for the environ keys the app fills (`access.share_with_server`).
+ROUTE_ATOM = f"{{{access.ROUTE_KEY}}}e"
+ACTOR_ATOM = f"{{{access.ACTOR_KEY}}}e"
+
+
+def log_format(value: str) -> str:
+    """Return `value` if it names a log format; else ValueError, one line for the operator."""
+    if value not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be text or json, not {value}")
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON object; inside a request, with the request's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return `record` as one line of JSON."""
+        common = {"time": format_timestamp(int(record.created * 1000)),
+                  "level": record.levelname, "logger": record.name, "pid": record.process}
+        return json.dumps({**common, **self.details(record)}, ensure_ascii=False)
+
+    def details(self, record: logging.LogRecord) -> dict:
+        """Return the message, the current request's fields and any traceback."""
+        fields = {"message": record.getMessage()}
+        if has_request_context():
+            fields.update(request_id=request_id(), method=request.method,
+                          route=access.route(request), actor=access.actor())
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return fields
+
+
+class JsonAccessFormatter(JsonFormatter):
+    """gunicorn's access record (its arguments are gunicorn's atoms) as one JSON object."""
+
+    def details(self, record: logging.LogRecord) -> dict:
+        """Return the request line, ids and outcome of the request the record logs."""
+        atoms = record.args
+        return {"message": atoms["r"], "request_id": atoms["{x-request-id}o"],
+                "client": atoms["h"], "method": atoms["m"],
+                "route": atoms[ROUTE_ATOM], "status": int(atoms["s"]),
+                "duration_ms": atoms["D"] / 1000, "actor": atoms[ACTOR_ATOM]}
+
+
+class JsonGunicornLogger(glogging.Logger):
+    """gunicorn's logger writing its error and access logs as JSON lines (`logger_class`)."""
+
+    def setup(self, cfg) -> None:
+        """Set up gunicorn's handlers as usual, then give them the JSON formatters."""
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+        for handler in self.access_log.handlers:
+            handler.setFormatter(JsonAccessFormatter())
+
+
+def log_handler(stream: TextIO, log_format: str) -> logging.Handler:
+    """Return a handler writing records to `stream` in `log_format`, with their request id."""
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    formatter = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    handler.setFormatter(formatter)
+    return handler
+
+
+def log_to_stderr(log_format: str, level: int = logging.INFO) -> None:
+    """Send records that reach the root logger to stderr in `log_format` (gunicorn.conf.py)."""
+    root = logging.getLogger()
+    root.addHandler(log_handler(sys.stderr, log_format))
+    root.setLevel(level)
