@@ -65,8 +65,10 @@ def _open_connection() -> None:
 
 
 def _drop_empty_content_type(response: Response) -> Response:
-    # Flask labels empty answers (204, automatic OPTIONS) text/html.
-    if response.status_code == 204 or response.calculate_content_length() == 0:
+    # Flask labels empty answers (204, automatic OPTIONS) text/html. A streamed
+    # body is never measured: that would read it all here, into memory.
+    empty = response.is_sequence and response.calculate_content_length() == 0
+    if response.status_code == 204 or empty:
         response.headers.pop("Content-Type", None)
     return response
 

@@ -5,6 +5,7 @@ class serves `goalQuantity`, `quantity`, `name` and `steps[i].name`.
 """
 import time
 from decimal import Decimal
+from functools import lru_cache
 
 from marshmallow import ValidationError, fields
 
@@ -232,4 +233,10 @@ class Timestamp(fields.Field):
 def format_timestamp(millis: int) -> str:
     """Format epoch milliseconds as UTC ISO 8601 with exactly three fraction digits and `Z`."""
     seconds, ms = divmod(millis, 1000)
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{ms:03d}Z"
+    return f"{_second(seconds)}.{ms:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    # Rows written together share their seconds: a list formats each once.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))

@@ -12,7 +12,7 @@ from datetime import datetime
 from marshmallow import ValidationError, pre_load
 
 from schemas.base import WireSchema
-from schemas.fields import PlainString, WireField
+from schemas.fields import WireField
 
 REPEATED = "{field} must be given at most once"
 LIMIT_MAX = 1000
@@ -52,19 +52,31 @@ class QuerySchema(WireSchema):
                 if key in args and (args[key] or getattr(field, "keeps_empty", False))}
 
 
-class QueryText(PlainString):
-    """Text matched as sent (`jobId`, `jiraTicketKey`, `q`); NUL cannot be stored or searched.
+class QueryText(WireField):
+    """Query text matched as sent (`jobId`, `jiraTicketKey`, `q`).
 
-    "{field} must not contain NUL characters" (PostgreSQL text cannot hold
-    one); `maximum` caps the length as `PlainString` does.
+    NUL cannot be stored or searched (PostgreSQL text cannot hold one):
+    "{field} must not contain NUL characters". `maximum`, if given, caps the
+    length: "{field} must be at most {maximum} characters".
     """
 
     default_error_messages = {"nul": "{field} must not contain NUL characters"}
 
+    def __init__(self, *, maximum: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.maximum = maximum
+        if maximum is not None:
+            self.error_messages["too_long"] = "{field} must be at most {maximum} characters"
+
+    def message_args(self) -> dict:
+        """The cap in "{field} must be at most {maximum} characters"."""
+        return {"maximum": self.maximum}
+
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        value = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in value:
             raise self.make_error("nul")
+        if self.maximum is not None and len(value) > self.maximum:
+            raise self.make_error("too_long")
         return value
 
 

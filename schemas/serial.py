@@ -4,7 +4,7 @@ from marshmallow import fields
 from jobs.vocabulary import SCRAP_REASONS, SERIAL_STATUSES
 from schemas.base import WireSchema
 from schemas.fields import Choice, JsonInteger, PlainString, Reference, Timestamp
-from schemas.query import QuerySchema
+from schemas.query import PageQuerySchema, QueryText, QueryTimestamp
 
 MAX_BATCH = 10000
 NOTE_MAX = 1000
@@ -34,12 +34,17 @@ class SerialCreateSchema(WireSchema):
     )
 
 
-class SerialFilterSchema(QuerySchema):
-    """GET /api/serials query: optional exact-match filters `jobId`, `pathId`, `status`."""
+class SerialListSchema(PageQuerySchema):
+    """GET /api/serials query: `limit`, `cursor`, then the optional filters, all ANDed.
 
-    job_id = PlainString(data_key="jobId")
-    path_id = PlainString(data_key="pathId")
+    `jobId`, `pathId`, `status`: exact; `updatedAfter`: only serials updated later.
+    """
+
+    job_id = QueryText(data_key="jobId")
+    path_id = QueryText(data_key="pathId")
     status = Choice(SERIAL_STATUSES)
+    updated_after = QueryTimestamp(data_key="updatedAfter", metadata={
+        "description": "Only serials whose `updatedAt` is later than this."})
 
 
 class ScrapSchema(WireSchema):
