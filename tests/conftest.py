@@ -1,8 +1,66 @@
-"""Shared fixtures: an app on a temp SQLite file, its client, and job helpers."""
+"""Shared fixtures: an app on a temp SQLite file (or on each database), its client, job helpers."""
+import itertools
+
 import pytest
 
 from app import create_app
+from jobs.store.db import db
 from tests.live import serve
+from tests.postgres import Cluster
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--database", default="all", choices=("all", *DATABASES),
+                     help="the databases that tests using `each_database_app` run on")
+
+
+def pytest_generate_tests(metafunc):
+    if "database_kind" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--database")
+        metafunc.parametrize("database_kind", DATABASES if chosen == "all" else (chosen,))
+
+
+class PostgresDatabases:
+    """A throwaway cluster that hands out fresh databases copied from a migrated template."""
+
+    def __init__(self):
+        self.cluster = Cluster()
+        self.numbers = itertools.count()
+        template = self.cluster.create_database("shop_template")
+        create_app({"DATABASE_URL": template})
+        db.obj.close_all()
+
+    def new_database(self) -> str:
+        """Create an empty, migrated database; return its URL."""
+        name = f"shop_{next(self.numbers)}"
+        self.cluster.sql(f'CREATE DATABASE "{name}" TEMPLATE shop_template')
+        return self.cluster.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """PostgreSQL databases for the tests: started once, stopped at the end of the run."""
+    databases = PostgresDatabases()
+    yield databases
+    databases.cluster.stop()
+
+
+@pytest.fixture
+def each_database_app(database_kind, tmp_path, request):
+    """The app on a fresh database of each kind `--database` selects (default: both).
+
+    A module that should run on each database overrides `app` with it.
+    """
+    if database_kind == "sqlite":
+        url = f"sqlite:///{tmp_path}/test.db"
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    database = db.obj
+    yield app
+    database.close_all()
 
 
 @pytest.fixture
