@@ -68,12 +68,15 @@ def bad_request(field: str, message: str) -> dict:
 LIMIT_MESSAGE = "limit must be an integer from 1 to 1000"
 
 
+BAD_LIMITS = ["0", "1001", "-1", "1.5", "abc", "", " 5", "5 ", "+5", "1e2", "0x10", "٣",
+              "99999999999999999999999", "1" * 5000]
+
+
 @pytest.mark.parametrize("collection", ["jobs", "serials"])
-@pytest.mark.parametrize("limit", ["0", "1001", "-1", "1.5", "abc", "", " 5", "5 ", "+5", "1e2",
-                                   "0x10", "٣", "99999999999999999999999"])
-def test_bad_limit_is_400(client, job, collection, limit):
-    response = client.get(f"/api/{collection}", query_string={"limit": limit})
-    assert response.json == bad_request("limit", LIMIT_MESSAGE)
+def test_bad_limit_is_400(client, job, collection):
+    for limit in BAD_LIMITS:
+        response = client.get(f"/api/{collection}", query_string={"limit": limit})
+        assert response.json == bad_request("limit", LIMIT_MESSAGE), limit
 
 
 @pytest.mark.parametrize("query,field", [
@@ -210,17 +213,16 @@ def edit(token: str, position: int) -> str:
     lambda token: token[:len(token) // 2],
     lambda token: token + "=",
     lambda token: token + "A",
-    lambda token: token.replace("-", "+").replace("_", "/"),
+    lambda token: token.swapcase(),
     lambda token: edit(token, 5),
     lambda token: edit(token, len(token) // 2),
     lambda token: edit(token, -1),
     lambda token: token + "%00",
 ], ids=["malformed", "garbage", "empty", "truncated-1", "truncated-half", "padded", "longer",
-        "standard-alphabet", "edited-head", "edited-middle", "edited-last", "nul"])
+        "swapped-case", "edited-head", "edited-middle", "edited-last", "nul"])
 def test_a_cursor_not_given_by_a_link_is_400(client, first_cursor, change):
     token = change(first_cursor)
-    if token == first_cursor:
-        pytest.skip("the edit left the token as it was")
+    assert token != first_cursor
     response = client.get(f"/api/jobs?limit=2&cursor={token}")
     assert response.json == bad_request("cursor", "cursor is not valid")
 
