@@ -22,7 +22,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     `config` overrides the defaults and the environment (`DATABASE_URL`,
     peewee `db_url` form, default `shop.db` in the instance folder;
     `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
-    default 0). The schema is brought up to date on start
+    default 0; `SECRET_KEY`, the key that signs list cursors, default the
+    database's own). The schema is brought up to date on start
     (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
@@ -32,6 +33,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
