@@ -230,13 +230,17 @@ class Timestamp(fields.Field):
         return format_timestamp(value)
 
 
+@lru_cache(maxsize=4096)
 def format_timestamp(millis: int) -> str:
-    """Format epoch milliseconds as UTC ISO 8601 with exactly three fraction digits and `Z`."""
+    """Format epoch milliseconds as UTC ISO 8601 with exactly three fraction digits and `Z`.
+
+    Cached: rows written together (a batch of serials) share their stamps,
+    so a long list formats each stamp, or at least each second, once.
+    """
     seconds, ms = divmod(millis, 1000)
     return f"{_second(seconds)}.{ms:03d}Z"
 
 
 @lru_cache(maxsize=4096)
 def _second(seconds: int) -> str:
-    # Rows written together share their seconds: a list formats each once.
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))

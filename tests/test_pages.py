@@ -14,6 +14,7 @@ from jobs.store.db import db
 from jobs.store.models import Job, Sequence, Serial
 from jobs.store.statements import query_rows
 from schemas.job import JobSchema
+from schemas.serial import SerialSchema
 from tests.conftest import error_body
 
 LINK = re.compile(r'<(/api/[^>]+)>; rel="next"')
@@ -378,3 +379,12 @@ def test_bad_input_changes_nothing(client, five_jobs, path, make_serials):
     after = (query_rows(Job.select().order_by(Job.id)),
              query_rows(Serial.select().order_by(Serial.id)))
     assert before == after
+
+
+def test_dump_rows_is_what_dump_gives(client, varied_jobs, path, make_serials):
+    serials = make_serials(path, 3)
+    client.post(f"/api/serials/{serials[0]['id']}/scrap", json={"reason": "other", "note": "ß"})
+    client.post(f"/api/serials/{serials[1]['id']}/advance")
+    for model, schema in ((Job, JobSchema(many=True)), (Serial, SerialSchema(many=True))):
+        rows = query_rows(model.select().order_by(model.id))
+        assert schema.dump_rows(rows) == schema.dump(rows)
