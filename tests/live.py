@@ -59,12 +59,13 @@ class Gunicorn:
     """`gunicorn -c gunicorn.conf.py <app>` with `workers` processes on a temp SQLite database.
 
     `workers=None` keeps the config's default; `env` adds environment variables
-    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options; the log
-    (access and error) goes to the database path with a `.log` suffix.
+    (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options, `cwd`
+    the code to serve (another release's, for benchmarks); the log (access and
+    error) goes to the database path with a `.log` suffix.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
-                 env: dict | None = None, extra_args: tuple = ()):
+                 env: dict | None = None, extra_args: tuple = (), cwd: Path = ROOT):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
@@ -76,7 +77,7 @@ class Gunicorn:
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra_args, app],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
             wait_healthy(self.base, self.process)
