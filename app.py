@@ -25,7 +25,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     peewee `db_url` form, default `shop.db` in the instance folder;
     `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
     default 0; `LOG_FORMAT`, `text` or `json`, ValueError for anything
-    else). The schema is brought up to date on start
+    else; `SECRET_KEY`, the key that signs list cursors, default the
+    database's own). The schema is brought up to date on start
     (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
@@ -36,6 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
@@ -79,8 +81,10 @@ def _open_connection() -> None:
 
 
 def _drop_empty_content_type(response: Response) -> Response:
-    # Flask labels empty answers (204, automatic OPTIONS) text/html.
-    if response.status_code == 204 or response.calculate_content_length() == 0:
+    # Flask labels empty answers (204, automatic OPTIONS) text/html. A streamed
+    # body is never measured: that would read it all here, into memory.
+    empty = response.is_sequence and response.calculate_content_length() == 0
+    if response.status_code == 204 or empty:
         response.headers.pop("Content-Type", None)
     return response
 

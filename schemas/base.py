@@ -1,5 +1,10 @@
 """The base schema every request and response schema shares."""
-from marshmallow import EXCLUDE, Schema, post_dump
+from collections.abc import Iterable
+from functools import cached_property
+
+from marshmallow import EXCLUDE, Schema, fields, post_dump
+
+from schemas.fields import Choice
 
 
 class WireSchema(Schema):
@@ -15,3 +20,27 @@ class WireSchema(Schema):
     @post_dump
     def _omit_absent(self, data: dict, **kwargs) -> dict:
         return {key: value for key, value in data.items() if value is not None}
+
+    def dump_rows(self, rows: Iterable[dict]) -> list[dict]:
+        """Return what `self.dump(rows, many=True)` returns, about 5 times faster.
+
+        For flat rows (the store's dicts keyed by column): each field's own
+        serialization is applied to its value and absent or None values are
+        left out, which is all `dump` does for a schema whose only dump hook
+        is `_omit_absent`; a value that already has the type a plain field
+        makes of it is taken as it is. Lists use it (docs/benchmarks.md, Lists).
+        """
+        plan = self._row_plan
+        return [{key: value if type(value) is plain else serialize(value, attr, row)
+                 for key, attr, plain, serialize in plan
+                 if (value := row.get(attr)) is not None} for row in rows]
+
+    @cached_property
+    def _row_plan(self) -> list[tuple]:
+        return [(field.data_key or name, field.attribute or name,
+                 _SERIALIZED_AS.get(type(field)), field._serialize)
+                for name, field in self.dump_fields.items()]
+
+
+# Field classes whose serialization gives back a value of this type unchanged.
+_SERIALIZED_AS = {fields.String: str, fields.Integer: int, Choice: str}

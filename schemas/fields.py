@@ -5,6 +5,7 @@ class serves `goalQuantity`, `quantity`, `name` and `steps[i].name`.
 """
 import time
 from decimal import Decimal
+from functools import lru_cache
 
 from marshmallow import ValidationError, fields
 
@@ -241,7 +242,17 @@ class Timestamp(fields.Field):
         return format_timestamp(value)
 
 
+@lru_cache(maxsize=4096)
 def format_timestamp(millis: int) -> str:
-    """Format epoch milliseconds as UTC ISO 8601 with exactly three fraction digits and `Z`."""
+    """Format epoch milliseconds as UTC ISO 8601 with exactly three fraction digits and `Z`.
+
+    Cached: rows written together (a batch of serials) share their stamps,
+    so a long list formats each stamp, or at least each second, once.
+    """
     seconds, ms = divmod(millis, 1000)
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{ms:03d}Z"
+    return f"{_second(seconds)}.{ms:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))

@@ -4,6 +4,7 @@ from marshmallow import fields
 from schemas.base import WireSchema
 from schemas.fields import JsonInteger, Name, PlainString, StringList, Timestamp
 from schemas.path import PathSchema
+from schemas.query import SEARCH_MAX, PageQuerySchema, QueryText, QueryTimestamp
 
 
 class JobSchema(WireSchema):
@@ -51,6 +52,18 @@ class JobUpdateSchema(WireSchema):
 
     name = Name(empty="{field} cannot be empty")
     goal_quantity = JsonInteger(data_key="goalQuantity")
+
+
+class JobListSchema(PageQuerySchema):
+    """GET /api/jobs query: `limit`, `cursor`, then the optional filters, all ANDed."""
+
+    q = QueryText(maximum=SEARCH_MAX, metadata={"description": (
+        "Jobs whose `name`, `jiraTicketKey` or `jiraPartNumber` contains this text, "
+        "ignoring case; `%` and `_` match themselves.")})
+    jira_ticket_key = QueryText(data_key="jiraTicketKey", metadata={
+        "description": "Jobs with exactly this `jiraTicketKey`."})
+    updated_after = QueryTimestamp(data_key="updatedAfter", metadata={
+        "description": "Only jobs whose `updatedAt` is later than this."})
 
 
 def percent_field() -> fields.Raw:

@@ -1,11 +1,11 @@
 """Serial request and response schemas (docs/api.md: Serial)."""
-from marshmallow import ValidationError, fields, pre_load
+from marshmallow import fields
 
 from jobs.vocabulary import SCRAP_REASONS, SERIAL_STATUSES
 from schemas.base import WireSchema
 from schemas.fields import Choice, JsonInteger, PlainString, Reference, Timestamp
+from schemas.query import PageQuerySchema, QueryText, QueryTimestamp
 
-FILTERS = ("jobId", "pathId", "status")
 MAX_BATCH = 10000
 NOTE_MAX = 1000
 
@@ -34,26 +34,17 @@ class SerialCreateSchema(WireSchema):
     )
 
 
-class SerialFilterSchema(WireSchema):
-    """GET /api/serials query: optional exact-match filters `jobId`, `pathId`, `status`.
+class SerialListSchema(PageQuerySchema):
+    """GET /api/serials query: `limit`, `cursor`, then the optional filters, all ANDed.
 
-    Loads a werkzeug MultiDict. An empty value (`?jobId=`) means no filter; a
-    filter given twice is ambiguous: "{field} must be given at most once".
+    `jobId`, `pathId`, `status`: exact; `updatedAfter`: only serials updated later.
     """
 
-    job_id = PlainString(data_key="jobId")
-    path_id = PlainString(data_key="pathId")
+    job_id = QueryText(data_key="jobId")
+    path_id = QueryText(data_key="pathId")
     status = Choice(SERIAL_STATUSES)
-
-    @pre_load
-    def _single_values(self, args, **kwargs) -> dict:
-        repeated = {
-            key: [f"{key} must be given at most once"]
-            for key in FILTERS if len(args.getlist(key)) > 1
-        }
-        if repeated:
-            raise ValidationError(repeated)
-        return {key: args[key] for key in FILTERS if args.get(key)}
+    updated_after = QueryTimestamp(data_key="updatedAfter", metadata={
+        "description": "Only serials whose `updatedAt` is later than this."})
 
 
 class ScrapSchema(WireSchema):

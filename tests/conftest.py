@@ -73,8 +73,11 @@ def empty_postgres(url: str) -> None:
 @pytest.fixture
 def app(database_url):
     """The app on an empty database (SQLite file in `tmp_path`, or PostgreSQL)."""
-    yield create_app({"DATABASE_URL": database_url, "TESTING": True})
-    db.close_all()
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    database = db.obj
+    yield app
+    # A test may have bound `db` to another app's database since.
+    database.close_all()
 
 
 @pytest.fixture(scope="module")

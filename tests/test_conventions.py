@@ -104,7 +104,7 @@ def test_crash_is_bare_500_and_logged(client, monkeypatch, caplog):
     def explode():
         raise RuntimeError("SELECT secret FROM /var/lib/shop.db")
 
-    monkeypatch.setattr(job_service, "list_jobs", explode)
+    monkeypatch.setattr(job_service, "job_list", explode)
     with caplog.at_level(logging.ERROR):
         response = client.get("/api/jobs")
     assert_error(response, 500, "Internal Server Error", "Internal Server Error")

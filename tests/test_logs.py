@@ -37,7 +37,7 @@ def test_record_in_a_request_names_the_request(client, monkeypatch, json_lines):
     def explode():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(job_service, "list_jobs", explode)
+    monkeypatch.setattr(job_service, "job_list", explode)
     client.get("/api/jobs", headers={"X-Request-ID": "crash-7"})
     record = json_lines()[0]
     assert ISO_MS.fullmatch(record.pop("time"))

@@ -206,3 +206,39 @@ def test_string_patterns_refuse_nul_as_the_service_does(client, document, field)
     body = {"name": "JOB", "goalQuantity": 1, field: "JOB\x001"}
     assert client.post("/api/jobs", json=body).json["message"] == (
         f"{field} must not contain NUL characters")
+
+
+LIST_400 = {
+    "/api/jobs": [
+        "{field} must be given at most once", "limit must be an integer from 1 to 1000",
+        "cursor is not valid", "q must not contain NUL characters",
+        "q must be at most 10000 characters", "jiraTicketKey must not contain NUL characters",
+        "updatedAfter must be a timestamp like 2024-01-20T16:45:00.000Z"],
+    "/api/serials": [
+        "{field} must be given at most once", "limit must be an integer from 1 to 1000",
+        "cursor is not valid", "jobId must not contain NUL characters",
+        "pathId must not contain NUL characters",
+        "status must be one of: in_progress, completed, scrapped",
+        "updatedAfter must be a timestamp like 2024-01-20T16:45:00.000Z"],
+}
+
+
+@pytest.mark.parametrize("path,filters", [
+    ("/api/jobs", ["q", "jiraTicketKey", "updatedAfter"]),
+    ("/api/serials", ["jobId", "pathId", "status", "updatedAfter"]),
+])
+def test_lists_document_limit_cursor_filters_and_the_link_header(document, path, filters):
+    listing = document["paths"][path]["get"]
+    parameters = {p["name"]: p for p in listing["parameters"]}
+    assert list(parameters) == ["limit", "cursor", *filters]
+    assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000}
+    assert parameters["cursor"]["schema"] == {"type": "string"}
+    assert {name: p["allowEmptyValue"] for name, p in parameters.items()} == {
+        "limit": False, "cursor": False, **{name: True for name in filters}}
+    assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
+    assert parameters["updatedAfter"]["schema"]["pattern"].startswith("^")
+    assert "rel=\"next\"" in listing["responses"]["200"]["headers"]["Link"]["description"]
+    examples = listing["responses"]["400"]["content"]["application/json"]["examples"]
+    assert list(examples) == LIST_400[path]
+    assert examples["cursor is not valid"]["value"]["data"] == {
+        "errors": {"cursor": ["cursor is not valid"]}}

@@ -31,10 +31,10 @@ def test_numbers_continue_across_batches_paths_and_restarts(app, client, job, pa
     other = make_path(job["id"], name="Rework")
     make_serials(path, 2)
     assert [s["id"] for s in make_serials(other, 2)] == ["SN-00003", "SN-00004"]
-    db.close_all()
     restarted = create_app({"DATABASE_URL": app.config["DATABASE_URL"]}).test_client()
     again = restarted.post("/api/serials", json={"jobId": job["id"], "pathId": path["id"],
                                                  "quantity": 1})
+    db.close_all()
     assert again.json[0]["id"] == "SN-00005"
 
 

@@ -63,7 +63,7 @@ def test_crash_is_logged_with_its_request_id(client, monkeypatch, log_lines):
     def explode():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(job_service, "list_jobs", explode)
+    monkeypatch.setattr(job_service, "job_list", explode)
     response = client.get("/api/jobs", headers={"X-Request-ID": "crash-7"})
     assert (response.status_code, response.headers["X-Request-ID"]) == (500, "crash-7")
     assert response.json["message"] == "Internal Server Error"

@@ -1,9 +1,11 @@
-"""The HTTP edge: the blueprint, route contracts, body reading, the error envelope, request ids.
+"""The HTTP edge: the blueprint, route contracts, body reading, list pages, the error
+envelope, request ids.
 
 Views import what they need from here; services and the store never do.
 """
 from jobs.http.blueprint import bp
 from jobs.http.body import json_body
-from jobs.http.contract import contract
+from jobs.http.contract import ListPage, contract
+from jobs.http.pages import list_filters
 
-__all__ = ["bp", "contract", "json_body"]
+__all__ = ["ListPage", "bp", "contract", "json_body", "list_filters"]

@@ -10,7 +10,24 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema
 
+from jobs.http.pages import paged
+
 JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A list that pages and streams (docs/api.md, Lists: pages and filters).
+
+    `name` is signed into the list's cursors, so that a cursor of one list is
+    not valid on another; `order` names the list's order in wire names, for
+    the document. The route's `query` must be a `PageQuerySchema` (`limit`,
+    `cursor`, then the filters) and its response a `WireSchema(many=True)`
+    of the items; its view returns a `Keyset` (see `jobs.http.pages`).
+    """
+
+    name: str
+    order: str
 
 
 @dataclass(frozen=True)
@@ -22,7 +39,9 @@ class Contract:
     body schema (adds the 400/413/415 body-reading errors and one 400 example
     per field message); `query`: a schema of query parameters; `errors`: more
     documented messages per status, worded as in docs/api.md; `headers`:
-    success headers and their meaning; `examples`: request-body examples by name.
+    success headers and their meaning; `examples`: request-body examples by name;
+    `page`: the list pages and streams (`ListPage`), which `jobs.http.pages`
+    enforces and the document shows (`limit`, `cursor`, the `Link` header).
     """
 
     response: type[Schema] | Schema | dict | None
@@ -33,13 +52,20 @@ class Contract:
     headers: Mapping[str, str] = field(default_factory=dict)
     examples: Mapping[str, dict] = field(default_factory=dict)
     media_type: str = JSON
+    page: ListPage | None = None
 
 
 def contract(response, **promises) -> Callable:
-    """Decorate a view with its `Contract(response, **promises)`; the view itself is unchanged."""
+    """Decorate a view with its `Contract(response, **promises)`.
+
+    The view itself is unchanged, except that a `page` wraps it in
+    `jobs.http.pages.paged`, which turns the `Keyset` it returns into the answer.
+    """
     declared = Contract(response, **promises)
 
     def attach(view: Callable) -> Callable:
+        if declared.page is not None:
+            view = paged(view, declared)
         view.contract = declared
         return view
 

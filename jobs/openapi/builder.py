@@ -39,6 +39,17 @@ from schemas.fields import (
     WireField,
 )
 from schemas.path import ObjectList
+from schemas.query import (
+    LIMIT_MAX,
+    REPEATED,
+    TIMESTAMP_EXAMPLE,
+    TIMESTAMP_PATTERN,
+    Cursor,
+    PageLimit,
+    QuerySchema,
+    QueryText,
+    QueryTimestamp,
+)
 
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -53,6 +64,9 @@ NAME_PATTERN = (f"^[{_SPACE}]*[^{_SPACE}\\u0000](?:[^\\u0000]{{0,{NAME_MAX - 2}}
                 f"[^{_SPACE}\\u0000])?[{_SPACE}]*$")
 _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSAGES[413],),
                 415: (NOT_JSON_MEDIA_TYPE, UNSUPPORTED_ENCODING)}
+NO_NUL = "^[^\\u0000]*$"
+LINK = ('`<{path}?{query}&cursor={cursor}>; rel="next"` (RFC 8288) when more items follow '
+        'a page: the same path and parameters, in their order, with the next cursor')
 
 
 def _operation(declared: Contract, view, operation_id: str) -> dict:
@@ -76,11 +90,15 @@ def _operation(declared: Contract, view, operation_id: str) -> dict:
 
 def _responses(declared: Contract) -> dict:
     success = {"description": HTTP_STATUS_CODES[declared.status]}
+    if declared.page is not None:
+        success["description"] += (f"; the items in their order ({declared.page.order}), "
+                                   "a page with `limit`, else the whole list")
     if declared.response is not None:
         success["content"] = {declared.media_type: {"schema": declared.response}}
-    if declared.headers:
+    headers = {**declared.headers, **({"Link": LINK} if declared.page is not None else {})}
+    if headers:
         success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
-                              for name, text in declared.headers.items()}
+                              for name, text in headers.items()}
     answers = {str(declared.status): success}
     for status, examples in sorted(_error_examples(declared).items()):
         answers[str(status)] = {
@@ -93,6 +111,8 @@ def _responses(declared: Contract) -> dict:
 def _error_examples(declared: Contract) -> dict[int, dict]:
     examples: dict[int, dict] = defaultdict(dict)
     documented = {**_BODY_ERRORS} if declared.body is not None else {}
+    if declared.query is not None and issubclass(declared.query, QuerySchema):
+        documented[400] = (REPEATED,)
     for status, messages in declared.errors.items():
         documented[status] = documented.get(status, ()) + tuple(messages)
     for status, messages in documented.items():
@@ -130,6 +150,13 @@ def _path_parameters(rule: Rule) -> list[dict]:
 
 def _wire_field_properties(self, wire_field, **kwargs) -> dict:
     """apispec attribute function: the OpenAPI bounds of our custom fields."""
+    if isinstance(wire_field, PageLimit):
+        return {"minimum": 1, "maximum": LIMIT_MAX}
+    if isinstance(wire_field, QueryTimestamp):
+        return {"pattern": TIMESTAMP_PATTERN, "example": TIMESTAMP_EXAMPLE}
+    if isinstance(wire_field, QueryText):
+        bound = {} if wire_field.maximum is None else {"maxLength": wire_field.maximum}
+        return {"pattern": NO_NUL, **bound}
     if isinstance(wire_field, JsonInteger):
         return {"minimum": 1, "maximum": wire_field.maximum}
     if isinstance(wire_field, Name):
@@ -163,10 +190,12 @@ def _new_spec() -> APISpec:
     for wire_class, openapi_type, openapi_format in (
         (JsonInteger, "integer", None), (Name, "string", None), (PlainString, "string", None),
         (StringList, "array", None), (Choice, "string", None), (Timestamp, "string", "date-time"),
-        (Boolean, "boolean", None),
+        (Boolean, "boolean", None), (PageLimit, "integer", None), (Cursor, "string", None),
+        (QueryTimestamp, "string", None), (QueryText, "string", None),
     ):
         converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
     converter.add_attribute_function(_wire_field_properties)
+    converter.add_parameter_attribute_function(_empty_values)
     spec.components.schema("Error", schema=ErrorSchema)
     return spec
 
@@ -191,16 +220,10 @@ def build_document(app: Flask) -> dict:
         spec.path(path=openapi_path(rule), operations=operations,
                   parameters=_path_parameters(rule))
     document = spec.to_dict()
-    _allow_empty_query_values(document)
     return {"openapi": document.pop("openapi"), **document}
 
 
-def _allow_empty_query_values(document: dict) -> None:
-    # Our query filters are optional and an empty value (`?status=`) means no
-    # filter (docs/api.md, Decisions); OpenAPI says so with `allowEmptyValue`.
-    for item in document["paths"].values():
-        operations = [value for key, value in item.items() if key != "parameters"]
-        for operation in operations:
-            for parameter in operation.get("parameters", ()):
-                if parameter["in"] == "query":
-                    parameter["allowEmptyValue"] = True
+def _empty_values(self, query_field, **kwargs) -> dict:
+    """apispec parameter function: an empty filter (`?status=`) is no filter (`QuerySchema`);
+    an empty `limit` or `cursor` is a 400 (docs/api.md, Lists: pages and filters)."""
+    return {"allowEmptyValue": not getattr(query_field, "keeps_empty", False)}

@@ -7,14 +7,27 @@ from jobs import clock
 from jobs.services.paths import job_paths
 from jobs.services.progress import job_progress
 from jobs.store.db import db, read_snapshot
+from jobs.store.keyset import Keyset, contains_text
 from jobs.store.models import Job, Serial
 from jobs.store.records import delete_unless_serials, fetch, require, update_present
-from jobs.store.statements import query_rows
 
 
-def list_jobs() -> list[dict]:
-    """Return every job, oldest first (`createdAt`, then `id`)."""
-    return query_rows(Job.select().order_by(Job.created_at, Job.id))
+def job_list(q: str | None = None, jira_ticket_key: str | None = None,
+             updated_after: int | None = None) -> Keyset:
+    """Return the jobs that match every filter given, oldest first (`createdAt`, then `id`).
+
+    `q`: a case-insensitive substring of `name`, `jiraTicketKey` or
+    `jiraPartNumber`; `jira_ticket_key`: exact; `updated_after`: epoch ms,
+    only jobs updated later (docs/api.md, Lists: pages and filters).
+    """
+    conditions = []
+    if q is not None:
+        conditions.append(contains_text((Job.name, Job.jira_ticket_key, Job.jira_part_number), q))
+    if jira_ticket_key is not None:
+        conditions.append(Job.jira_ticket_key == jira_ticket_key)
+    if updated_after is not None:
+        conditions.append(Job.updated_at > updated_after)
+    return Keyset(Job, (Job.created_at, Job.id), tuple(conditions))
 
 
 def job_detail(job_id: str) -> dict:

@@ -11,9 +11,9 @@ from peewee import SQL, chunked, fn
 from jobs import clock
 from jobs.errors import BadRequest
 from jobs.store.db import db
+from jobs.store.keyset import Keyset
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial
 from jobs.store.records import fetch, require, update_present
-from jobs.store.statements import query_rows
 from jobs.vocabulary import COMPLETED, IN_PROGRESS, SCRAPPED, SERIAL_STATUSES
 
 
@@ -27,15 +27,18 @@ def require_serial(serial_id: str) -> None:
     require(Serial, serial_id)
 
 
-def list_serials(
-    job_id: str | None = None, path_id: str | None = None, status: str | None = None
-) -> list[dict]:
-    """Return the serials matching every filter given (exact match), ordered by id number."""
-    query = Serial.select().order_by(Serial.number)
-    for field, value in ((Serial.job, job_id), (Serial.path, path_id), (Serial.status, status)):
-        if value is not None:
-            query = query.where(field == value)
-    return query_rows(query)
+def serial_list(job_id: str | None = None, path_id: str | None = None,
+                status: str | None = None, updated_after: int | None = None) -> Keyset:
+    """Return the serials that match every filter given, by number (docs/api.md, Lists).
+
+    `job_id`, `path_id`, `status`: exact; `updated_after`: epoch ms, only
+    serials updated later.
+    """
+    exact = ((Serial.job, job_id), (Serial.path, path_id), (Serial.status, status))
+    conditions = [field == value for field, value in exact if value is not None]
+    if updated_after is not None:
+        conditions.append(Serial.updated_at > updated_after)
+    return Keyset(Serial, (Serial.number,), tuple(conditions))
 
 
 def count_by_status() -> dict[str, int]:

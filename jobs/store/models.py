@@ -45,7 +45,12 @@ class Job(BaseModel):
     updated_at = BigIntegerField()
 
     class Meta:
-        indexes = ((("created_at", "id"), False),)
+        # The list's order, then each filter with that order (migration 0003).
+        indexes = (
+            (("created_at", "id"), False),
+            (("jira_ticket_key", "created_at", "id"), False),
+            (("updated_at", "created_at", "id"), False),
+        )
 
 
 class Path(BaseModel):
@@ -98,11 +103,15 @@ class Serial(BaseModel):
     updated_at = BigIntegerField()
 
     class Meta:
-        # (job, path, status) covers the jobId filters; (path, status) Get Job's
-        # counts per path and status, the pathId filter and Delete Path.
+        # (path, status): Get Job's counts per path and status, Delete Path.
+        # Each list filter with the list's order, `number` (migration 0003);
+        # (job, number) also serves Delete Job's count.
         indexes = (
-            (("job", "path", "status"), False),
             (("path", "status"), False),
+            (("job", "number"), False),
+            (("path", "number"), False),
+            (("status", "number"), False),
+            (("updated_at", "number"), False),
         )
 
 
@@ -111,6 +120,17 @@ class Sequence(BaseModel):
 
     name = CharField(primary_key=True)
     value = IntegerField()
+
+
+class Secret(BaseModel):
+    """A random key kept in the database (`cursor`: signs list cursors), as hex.
+
+    Not in MODELS: copy-db leaves the target its own secret (made by its
+    migration 0003), so cursors do not outlive a move.
+    """
+
+    name = CharField(primary_key=True)
+    value = TextField()
 
 
 MODELS = [Job, Path, ProcessStep, Serial, Sequence]

@@ -1,9 +1,15 @@
 """Job routes (docs/api.md: Job): parse with a schema, call the service, dump."""
 from flask import Response, url_for
 
-from jobs.http import bp, contract, json_body
+from jobs.http import ListPage, bp, contract, json_body, list_filters
 from jobs.services import jobs as service
-from schemas.job import JobCreateSchema, JobDetailSchema, JobSchema, JobUpdateSchema
+from schemas.job import (
+    JobCreateSchema,
+    JobDetailSchema,
+    JobListSchema,
+    JobSchema,
+    JobUpdateSchema,
+)
 
 job_schema = JobSchema()
 detail_schema = JobDetailSchema()
@@ -14,10 +20,11 @@ JOB_NOT_FOUND = {404: ("Job not found: {id}",)}
 
 
 @bp.get("/jobs")
-@contract(JobSchema(many=True))
+@contract(JobSchema(many=True), query=JobListSchema,
+          page=ListPage("jobs", "`createdAt`, then `id`"))
 def list_jobs():
-    """List Jobs: 200 with every Job, oldest first."""
-    return job_schema.dump(service.list_jobs(), many=True)
+    """List Jobs: 200 with the jobs that match the filters, oldest first, paged or streamed."""
+    return service.job_list(**list_filters())
 
 
 @bp.post("/jobs")

@@ -1,13 +1,12 @@
 """Serial routes (docs/api.md: Serial): parse with a schema, call the service, dump."""
-from flask import request, url_for
+from flask import url_for
 
-from jobs.http import bp, contract, json_body
+from jobs.http import ListPage, bp, contract, json_body, list_filters
 from jobs.services import serials as service
-from schemas.serial import ScrapSchema, SerialCreateSchema, SerialFilterSchema, SerialSchema
+from schemas.serial import ScrapSchema, SerialCreateSchema, SerialListSchema, SerialSchema
 
 serial_schema = SerialSchema()
 create_schema = SerialCreateSchema()
-filter_schema = SerialFilterSchema()
 scrap_schema = ScrapSchema()
 
 SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
@@ -28,12 +27,10 @@ def create_serials():
 
 
 @bp.get("/serials")
-@contract(SerialSchema(many=True), query=SerialFilterSchema,
-          errors={400: ("{field} must be given at most once",)})
+@contract(SerialSchema(many=True), query=SerialListSchema, page=ListPage("serials", "number"))
 def list_serials():
-    """List Serials: 200 with the serials matching `jobId`, `pathId`, `status`, by id."""
-    filters = filter_schema.load(request.args)
-    return serial_schema.dump(service.list_serials(**filters), many=True)
+    """List Serials: 200 with the serials that match the filters, by number, paged or streamed."""
+    return service.serial_list(**list_filters())
 
 
 @bp.get("/serials/<serial_id>")

@@ -1,0 +1,93 @@
+"""Lists read by keyset (docs/api.md, Lists: pages and filters), and the cursor secret.
+
+A `Keyset` is a filtered list in a unique order. It is read in batches that
+start after a key (the last row's order columns), never at an offset: a
+batch is one short query, so rows created or deleted between batches never
+shift the rows after the key, and every row that exists throughout is read
+exactly once. The key comparison is a row value, `(created_at, id) > (?, ?)`,
+which SQLite and PostgreSQL both answer as a range of an index that ends
+with the order.
+"""
+import re
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from peewee import SQL, Expression, Field, Model, ModelSelect, NodeList, Tuple, fn
+
+from jobs.store.db import db
+from jobs.store.models import Secret
+from jobs.store.statements import rows
+
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The rows of `model` that meet every `condition`, ordered by `key` (unique)."""
+
+    model: type[Model]
+    key: tuple[Field, ...]
+    conditions: tuple[Expression, ...] = ()
+
+    def page_query(self, after: Sequence | None, size: int) -> ModelSelect:
+        """Return the query of the first `size` rows whose key is greater than `after`
+        (from the first row when `after` is None)."""
+        conditions = self.conditions
+        if after is not None:
+            conditions += (Tuple(*self.key) > Tuple(*after),)
+        query = self.model.select().order_by(*self.key).limit(size)
+        return query.where(*conditions) if conditions else query
+
+    def page(self, after: Sequence | None, size: int) -> list[dict]:
+        """Return up to `size` rows after the key `after`, as dicts keyed by column."""
+        return rows(self.model, *self.page_query(after, size).sql())
+
+    def key_of(self, row: dict) -> list:
+        """Return `row`'s key: the values of the order columns, the next batch's `after`."""
+        return [row[field.column_name] for field in self.key]
+
+    def batches(self, after: Sequence | None, size: int) -> Iterator[list[dict]]:
+        """Yield the rows after `after` in batches of `size` until the list ends.
+
+        Each batch is its own query on a connection taken from the pool for
+        that query alone and given back before the batch is yielded, so a
+        consumer that stops (a client gone mid-stream) holds no connection
+        and no transaction. For use outside a request's connection (a
+        streamed response runs after `teardown_request`).
+        """
+        while True:
+            with db.connection_context():
+                batch = self.page(after, size)
+            if batch:
+                yield batch
+            if len(batch) < size:
+                return
+            after = self.key_of(batch[-1])
+
+
+def contains_text(fields: Sequence[Field], text: str) -> Expression:
+    """Return the condition "one of `fields` contains `text`", case-insensitively.
+
+    `lower(field) LIKE lower('%text%') ESCAPE '\\'` per field, ORed; `%`, `_`
+    and `\\` in `text` are escaped, so they match themselves. lower() is the
+    database's: SQLite folds A-Z only, PostgreSQL by its locale.
+    """
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", text) + "%"
+    matches = (NodeList((fn.LOWER(field), SQL("LIKE"), fn.LOWER(pattern), SQL("ESCAPE '\\'")))
+               for field in fields)
+    return reduce(or_, matches)
+
+
+def cursor_secret() -> bytes:
+    """Return the random key that signs this database's list cursors.
+
+    Migration 0003 stores one; a database that lost it (emptied, or a copy
+    made by copy-db, which does not carry it) gets a new one here, once,
+    whichever host asks first.
+    """
+    fresh = secrets.token_hex(32)
+    Secret.insert(name="cursor", value=fresh).on_conflict_ignore().execute()
+    return bytes.fromhex(Secret.get_by_id("cursor").value)
