@@ -103,6 +103,8 @@ POSTGRES_SCHEMES = {"postgres": "postgresql+pool", "postgresql": "postgresql+poo
                     "postgres+pool": "postgresql+pool", "postgresql+pool": "postgresql+pool"}
 # Every host takes this advisory lock around a schema upgrade (jobs.store.schema).
 UPGRADE_LOCK_KEY = 7_300_001
+# Every write transaction takes this one right before it inserts its event.
+EVENT_LOCK_KEY = 7_300_002
 
 
 def make_database(url: str) -> Database:
@@ -165,6 +167,21 @@ def _with_advisory_lock(database: Database, transaction):
     with transaction:
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (UPGRADE_LOCK_KEY,))
         yield
+
+
+def lock_event_order() -> None:
+    """Make event ids follow commit order: call right before a transaction's event insert.
+
+    PostgreSQL hands out ids when rows are inserted, not when they commit, so
+    an event with a smaller id could commit after one with a larger id was
+    already read. Here each transaction takes one advisory lock before it
+    inserts its event and keeps it until it has committed: ids are taken and
+    committed one transaction at a time, in the same order. The lock is held
+    only for the insert and the commit. SQLite needs nothing: its write
+    transactions (`BEGIN IMMEDIATE`) already run one at a time.
+    """
+    if is_postgres():
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (EVENT_LOCK_KEY,))
 
 
 def check_writable() -> None:
