@@ -8,12 +8,22 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import jobs.views  # noqa: F401  (registers every route on bp)
 from jobs.cli import register_commands
 from jobs.http import bp
+from jobs.http.auth import init_auth
 from jobs.http.envelope import register_error_handlers
 from jobs.http.request_id import init_request_ids
 from jobs.store.db import close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
 
 MAX_BODY_BYTES = 1024 * 1024
+FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class ConfigError(SystemExit):
+    """A setting the service cannot run with: the process stops, printing this one line.
+
+    A SystemExit, so gunicorn and the `flask` command print only the message
+    (no traceback) and exit with status 1.
+    """
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -22,7 +32,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     `config` overrides the defaults and the environment (`DATABASE_URL`,
     peewee `db_url` form, default `shop.db` in the instance folder;
     `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
-    default 0). The schema is brought up to date on start
+    default 0; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default false,
+    anything else a ConfigError). The schema is brought up to date on start
     (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
@@ -32,9 +43,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        AUTH_REQUIRED=os.environ.get("AUTH_REQUIRED", "false"),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
+    app.config["AUTH_REQUIRED"] = _flag("AUTH_REQUIRED", app.config["AUTH_REQUIRED"])
     if app.config["DATABASE_URL"] == default_url:
         # Only the default database lives there; a deployment's user may not
         # be allowed to create folders beside the code.
@@ -48,6 +61,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         upgrade(db.obj)
     close_idle_connections()
     app.before_request(_open_connection)
+    init_auth(app)
     app.teardown_request(_close_connection)
     app.after_request(_drop_empty_content_type)
 
@@ -56,6 +70,14 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _flag(name: str, value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value.strip().lower() not in FLAGS:
+        raise ConfigError(f"{name} must be true or false (or 1/0, yes/no), not {value!r}")
+    return FLAGS[value.strip().lower()]
 
 
 def _open_connection() -> None:

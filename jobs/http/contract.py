@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema
 
+from jobs.vocabulary import ROLES
+
 JSON = "application/json"
 
 
@@ -22,7 +24,11 @@ class Contract:
     body schema (adds the 400/413/415 body-reading errors and one 400 example
     per field message); `query`: a schema of query parameters; `errors`: more
     documented messages per status, worded as in docs/api.md; `headers`:
-    success headers and their meaning; `examples`: request-body examples by name.
+    success headers and their meaning; `examples`: request-body examples by name;
+    `role`: the lowest token role that may call the route (docs/api.md,
+    Authentication and roles), None for a route open to everyone. It
+    defaults to the highest role, so a route that forgets to say is closed,
+    not open. `jobs.http.auth` enforces it; the OpenAPI document shows it.
     """
 
     response: type[Schema] | Schema | dict | None
@@ -33,6 +39,11 @@ class Contract:
     headers: Mapping[str, str] = field(default_factory=dict)
     examples: Mapping[str, dict] = field(default_factory=dict)
     media_type: str = JSON
+    role: str | None = ROLES[-1]
+
+    def __post_init__(self):
+        if self.role is not None and self.role not in ROLES:
+            raise ValueError(f"role must be None or one of {ROLES}, not {self.role!r}")
 
 
 def contract(response, **promises) -> Callable:

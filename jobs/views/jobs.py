@@ -14,7 +14,7 @@ JOB_NOT_FOUND = {404: ("Job not found: {id}",)}
 
 
 @bp.get("/jobs")
-@contract(JobSchema(many=True))
+@contract(JobSchema(many=True), role="viewer")
 def list_jobs():
     """List Jobs: 200 with every Job, oldest first."""
     return job_schema.dump(service.list_jobs(), many=True)
@@ -22,7 +22,7 @@ def list_jobs():
 
 @bp.post("/jobs")
 @contract(
-    JobSchema, status=201, body=JobCreateSchema,
+    JobSchema, status=201, body=JobCreateSchema, role="planner",
     headers={"Location": "`/api/jobs/{id}` of the new job"},
     examples={"create": {"name": "JOB-2024-001", "goalQuantity": 50}},
 )
@@ -33,7 +33,7 @@ def create_job():
 
 
 @bp.get("/jobs/<job_id>")
-@contract(JobDetailSchema, errors=JOB_NOT_FOUND)
+@contract(JobDetailSchema, role="viewer", errors=JOB_NOT_FOUND)
 def get_job(job_id: str):
     """Get Job: 200 with the Job, its paths and progress."""
     return detail_schema.dump(service.job_detail(job_id))
@@ -41,7 +41,7 @@ def get_job(job_id: str):
 
 @bp.route("/jobs/<job_id>", methods=["PUT", "PATCH"])
 @contract(
-    JobSchema, body=JobUpdateSchema, errors=JOB_NOT_FOUND,
+    JobSchema, body=JobUpdateSchema, role="planner", errors=JOB_NOT_FOUND,
     examples={"both": {"name": "JOB-2024-001-REV2", "goalQuantity": 75},
               "goalQuantity": {"goalQuantity": 100}},
 )
@@ -53,7 +53,7 @@ def update_job(job_id: str):
 
 
 @bp.delete("/jobs/<job_id>")
-@contract(None, status=204,
+@contract(None, status=204, role="planner",
           errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)})
 def delete_job(job_id: str):
     """Delete Job: 204, or 404/409."""

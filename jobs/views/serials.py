@@ -15,7 +15,7 @@ SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
 @bp.post("/serials")
 @contract(
-    SerialSchema(many=True), status=201, body=SerialCreateSchema,
+    SerialSchema(many=True), status=201, body=SerialCreateSchema, role="operator",
     headers={"Location": "`/api/serials/{id}` of the first serial of the batch"},
     errors={404: ("Job not found: {jobId}", "Path not found: {pathId}"),
             400: ("Path {pathId} does not belong to job {jobId}",)},
@@ -28,7 +28,7 @@ def create_serials():
 
 
 @bp.get("/serials")
-@contract(SerialSchema(many=True), query=SerialFilterSchema,
+@contract(SerialSchema(many=True), query=SerialFilterSchema, role="viewer",
           errors={400: ("{field} must be given at most once",)})
 def list_serials():
     """List Serials: 200 with the serials matching `jobId`, `pathId`, `status`, by id."""
@@ -37,14 +37,14 @@ def list_serials():
 
 
 @bp.get("/serials/<serial_id>")
-@contract(SerialSchema, errors=SERIAL_NOT_FOUND)
+@contract(SerialSchema, role="viewer", errors=SERIAL_NOT_FOUND)
 def get_serial(serial_id: str):
     """Get Serial: 200 with the serial."""
     return serial_schema.dump(service.get_serial(serial_id))
 
 
 @bp.post("/serials/<serial_id>/advance")
-@contract(SerialSchema, errors={
+@contract(SerialSchema, role="operator", errors={
     **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial")})
 def advance_serial(serial_id: str):
     """Advance: one step forward, or complete from the last step."""
@@ -52,7 +52,7 @@ def advance_serial(serial_id: str):
 
 
 @bp.post("/serials/<serial_id>/scrap")
-@contract(SerialSchema, body=ScrapSchema, errors={
+@contract(SerialSchema, body=ScrapSchema, role="operator", errors={
     **SERIAL_NOT_FOUND, 400: ("Serial is already scrapped", "Cannot scrap a completed serial")})
 def scrap_serial(serial_id: str):
     """Scrap: look up first (404 whatever the body), then validate the body, then the rules."""
