@@ -1,11 +1,10 @@
 """Serial request and response schemas (docs/api.md: Serial)."""
-from marshmallow import ValidationError, fields, pre_load
+from marshmallow import fields
 
 from jobs.vocabulary import SCRAP_REASONS, SERIAL_STATUSES
-from schemas.base import WireSchema
+from schemas.base import QuerySchema, WireSchema
 from schemas.fields import Choice, JsonInteger, PlainString, Reference, Timestamp
 
-FILTERS = ("jobId", "pathId", "status")
 MAX_BATCH = 10000
 NOTE_MAX = 1000
 
@@ -34,26 +33,12 @@ class SerialCreateSchema(WireSchema):
     )
 
 
-class SerialFilterSchema(WireSchema):
-    """GET /api/serials query: optional exact-match filters `jobId`, `pathId`, `status`.
-
-    Loads a werkzeug MultiDict. An empty value (`?jobId=`) means no filter; a
-    filter given twice is ambiguous: "{field} must be given at most once".
-    """
+class SerialFilterSchema(QuerySchema):
+    """GET /api/serials query: optional exact-match filters `jobId`, `pathId`, `status`."""
 
     job_id = PlainString(data_key="jobId")
     path_id = PlainString(data_key="pathId")
     status = Choice(SERIAL_STATUSES)
-
-    @pre_load
-    def _single_values(self, args, **kwargs) -> dict:
-        repeated = {
-            key: [f"{key} must be given at most once"]
-            for key in FILTERS if len(args.getlist(key)) > 1
-        }
-        if repeated:
-            raise ValidationError(repeated)
-        return {key: args[key] for key in FILTERS if args.get(key)}
 
 
 class ScrapSchema(WireSchema):
