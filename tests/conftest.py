@@ -1,7 +1,10 @@
-"""Shared fixtures: an app on a temp SQLite file, its client, and job helpers."""
+"""Shared fixtures: an app on a temp SQLite file, its client, job helpers, and tokens."""
 import pytest
 
 from app import create_app
+from jobs.services import tokens
+from jobs.store.db import db
+from jobs.vocabulary import ROLES
 from tests.live import serve
 
 
@@ -23,6 +26,35 @@ def server(tmp_path_factory):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def auth_app(tmp_path):
+    """The app with AUTH_REQUIRED on, on a fresh SQLite database in `tmp_path`."""
+    return create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db", "TESTING": True,
+                       "AUTH_REQUIRED": True})
+
+
+@pytest.fixture
+def auth_client(auth_app):
+    return auth_app.test_client()
+
+
+def make_token(name: str, role: str) -> str:
+    """Create a token in the bound database, as `flask token create` does; return it."""
+    with db.connection_context():
+        return tokens.create_token(name, role)
+
+
+@pytest.fixture
+def role_tokens(auth_app):
+    """One token per role, named after its role (`viewer`, `operator`, `planner`)."""
+    return {role: make_token(role, role) for role in ROLES}
+
+
+def bearer(token: str) -> dict:
+    """The `Authorization` header that carries `token`."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 JIRA = {
