@@ -184,7 +184,7 @@ def _new_spec() -> APISpec:
     for wire_class, openapi_type, openapi_format in (
         (JsonInteger, "integer", None), (Name, "string", None), (PlainString, "string", None),
         (StringList, "array", None), (Choice, "string", None), (Timestamp, "string", "date-time"),
-        (Boolean, "boolean", None), (QueryInteger, "integer", "int64"),
+        (Boolean, "boolean", None), (QueryInteger, "integer", None),
     ):
         converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
     converter.add_attribute_function(_wire_field_properties)
