@@ -60,17 +60,19 @@ class Gunicorn:
 
     `workers=None` keeps the config's default; `env` adds environment variables
     (e.g. `GUNICORN_WORKER_CLASS`), `extra_args` command-line options; the log
-    (access and error) goes to the database path with a `.log` suffix.
+    (access and error) goes to `log_path`, by default the database path with
+    a `.log` suffix (give each of several gunicorns on one database its own).
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
-                 env: dict | None = None, extra_args: tuple = ()):
+                 env: dict | None = None, extra_args: tuple = (), log_path: Path | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
-        self.log_path = db_path.with_suffix(".log")
+        self.log_path = log_path or db_path.with_suffix(".log")
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}",
                "GUNICORN_BIND": f"127.0.0.1:{self.port}", **(env or {})}
+        self.database_url = env["DATABASE_URL"]
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop())
@@ -166,9 +168,22 @@ def create_job(base: str, **fields) -> dict:
     return response.json()
 
 
-def serve(directory: Path, workers: int = 2):
+def serve(directory: Path, workers: int = 2, env: dict | None = None):
     """Yield a `Gunicorn` on `directory`/live.db; stop it after, check its log has no traceback."""
-    server = Gunicorn(directory / "live.db", workers=workers)
+    server = Gunicorn(directory / "live.db", workers=workers, env=env)
     yield server
     server.stop()
     assert "Traceback" not in server.log_text()
+
+
+def flask_command(database_url: str, *args: str) -> str:
+    """Run `flask --app app ARGS` on `database_url`; assert it succeeded silently on stderr.
+
+    Returns its standard output without the final newline (e.g. the token of
+    `token create`).
+    """
+    env = {**os.environ, "DATABASE_URL": database_url}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    return result.stdout.rstrip("\n")
