@@ -1,7 +1,7 @@
 """History (docs/api.md, History): every event type and data shape, the three lists, atomicity."""
 import pytest
 
-from jobs.store.db import db
+from jobs.store.db import db, is_postgres
 from jobs.store.models import Event
 from tests.conftest import JIRA, STEPS, error_body
 
@@ -213,13 +213,33 @@ def test_requests_that_fail_record_nothing(client, path, make_serials):
     assert events(client) == before
 
 
+FAILING_TRIGGER = {
+    "sqlite": ["CREATE TRIGGER no_events BEFORE INSERT ON event "
+               "BEGIN SELECT RAISE(ABORT, 'no events'); END"],
+    "postgres": ["CREATE FUNCTION no_events() RETURNS trigger LANGUAGE plpgsql "
+                 "AS $$ BEGIN RAISE EXCEPTION 'no events'; END $$",
+                 "CREATE TRIGGER no_events BEFORE INSERT ON event "
+                 "FOR EACH ROW EXECUTE FUNCTION no_events()"],
+}
+DROP_TRIGGER = {"sqlite": "DROP TRIGGER no_events", "postgres": "DROP TRIGGER no_events ON event"}
+
+
+def run_sql(statements) -> None:
+    with db.connection_context():
+        for statement in statements:
+            db.execute_sql(statement)
+
+
 @pytest.fixture
 def events_fail(client):
-    """Make every event insert fail in the database itself (a trigger), after the change ran."""
+    """Return `arm`: from then on every event insert fails in the database itself (a
+    trigger), after the change ran; `arm.disarm()` lets them through again."""
+    kind = "postgres" if is_postgres() else "sqlite"
+
     def arm():
-        with db.connection_context():
-            db.execute_sql("CREATE TRIGGER no_events BEFORE INSERT ON event "
-                           "BEGIN SELECT RAISE(ABORT, 'no events'); END")
+        run_sql(FAILING_TRIGGER[kind])
+
+    arm.disarm = lambda: run_sql([DROP_TRIGGER[kind]])
     return arm
 
 
@@ -260,8 +280,7 @@ def test_a_failed_batch_uses_no_serial_numbers(client, path, make_serials, event
     events_fail()
     body = {"jobId": path["jobId"], "pathId": path["id"], "quantity": 5}
     assert client.post("/api/serials", json=body).status_code == 500
-    with db.connection_context():
-        db.execute_sql("DROP TRIGGER no_events")
+    events_fail.disarm()
     assert make_serials(path)[0]["id"] == "SN-00001"
 
 
