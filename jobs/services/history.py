@@ -6,6 +6,7 @@ stored together or not at all. Event ids follow commit order, so a client
 that polls `after=<the last id it saw>` never skips one (`lock_event_order`).
 """
 import re
+from functools import cache
 
 from peewee import Model
 
@@ -20,6 +21,7 @@ _INSERTED = ("at", "type", "actor", "request_id", "job_id", "path_id", "serial_i
 _SNAKE = re.compile(r"_([a-z])")
 
 
+@cache
 def wire_name(column: str) -> str:
     """Return a column's name on the wire: `goal_quantity` -> `goalQuantity`."""
     return _SNAKE.sub(lambda match: match.group(1).upper(), column)

@@ -43,12 +43,14 @@ def token_and_event_models(database) -> list[type[Model]]:
         class Meta:
             indexes = (
                 (("job_id", "id"), False),
-                (("path_id", "id"), False),
-                (("serial_id", "id"), False),
                 (("type", "id"), False),
                 (("actor", "id"), False),
-                (("last_number",), False),
             )
+
+    # The columns most events leave empty are indexed only where set.
+    for column in (Event.path_id, Event.serial_id):
+        Event.add_index(Event.index(column, Event.id, where=column.is_null(False)))
+    Event.add_index(Event.index(Event.last_number, where=Event.last_number.is_null(False)))
 
     models = [Token, Event]
     for model in models:
