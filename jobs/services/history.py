@@ -54,8 +54,9 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
 
     Call inside the write transaction of the change, as its last statement.
     `numbers` are the first and last serial numbers of a `serials.created`
-    batch. `at` is taken after the event-order lock, right before the insert,
-    so it is the commit time to the millisecond and grows with `id`.
+    batch. `at` is taken after the event-order lock, right before the insert:
+    the commit time to the millisecond, never decreasing along `id` (with
+    the hosts' clocks in step).
     """
     lock_event_order()
     who = acting.current()
