@@ -1,9 +1,16 @@
-"""History (docs/api.md, History): every event type and data shape, the three lists, atomicity."""
+"""History (docs/api.md, History): every event type and data shape, the three lists, atomicity.
+
+Every test runs twice: with AUTH_REQUIRED off (the actor is `anonymous`) and
+on, with a planner token named `planner` on every request.
+"""
+from functools import partial
+
 import pytest
 
+from app import create_app
 from jobs.store.db import db, is_postgres
 from jobs.store.models import Event
-from tests.conftest import JIRA, STEPS, error_body
+from tests.conftest import JIRA, STEPS, error_body, make_token
 
 NOW = 1705769100000
 AT = "2024-01-20T16:45:00.000Z"
@@ -13,6 +20,29 @@ EVENT_FIELDS = ["id", "at", "type", "actor", "requestId", "jobId", "pathId", "se
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
     monkeypatch.setattr("jobs.clock.now_ms", lambda: NOW)
+
+
+@pytest.fixture(params=["auth-off", "auth-on"])
+def client(request, tmp_path):
+    """The app's client; with auth on, every request carries the token of `planner`."""
+    required = request.param == "auth-on"
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db", "TESTING": True,
+                      "AUTH_REQUIRED": required})
+    client = app.test_client()
+    if required:
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token('planner', 'planner')}"
+    return client
+
+
+@pytest.fixture
+def actor(client) -> str:
+    return "planner" if client.application.config["AUTH_REQUIRED"] else "anonymous"
+
+
+@pytest.fixture
+def event(actor):
+    """Build an expected event of the test's actor (see `expected_event`)."""
+    return partial(expected_event, actor=actor)
 
 
 def events(client, query: str = "") -> list[dict]:
@@ -25,8 +55,8 @@ def last_event(client) -> dict:
     return events(client)[-1]
 
 
-def event(ident, event_type, job_id, data, path_id=None, serial_id=None, request_id=None,
-          actor="anonymous") -> dict:
+def expected_event(ident, event_type, job_id, data, path_id=None, serial_id=None,
+                   request_id=None, *, actor) -> dict:
     """An expected event, fields in the documented order, optional ones omitted."""
     expected = {"id": ident, "at": AT, "type": event_type, "actor": actor,
                 "requestId": request_id, "jobId": job_id, "pathId": path_id,
@@ -42,7 +72,7 @@ def test_no_events_at_first(client):
     assert events(client) == []
 
 
-def test_job_created(client):
+def test_job_created(client, event):
     body = {"name": "  JOB-2024-001 ", "goalQuantity": 50, **JIRA, "id": "job_mine"}
     job = client.post("/api/jobs", json=body, headers=rid("create-1")).json
     created = last_event(client)
@@ -70,7 +100,7 @@ def test_the_request_id_is_the_one_in_the_response(client):
     ({"name": "JOB-2024-001"}, {"name": ["JOB-2024-001", "JOB-2024-001"]}),
     ({"goalQuantity": 50, "jiraTicketKey": "X", "id": "y"}, {"goalQuantity": [50, 50]}),
 ])
-def test_job_updated_lists_every_field_of_the_body_equal_values_included(client, job, method,
+def test_job_updated_lists_every_field_of_the_body_equal_values_included(client, event, job, method,
                                                                          body, changes):
     response = client.open(f"/api/jobs/{job['id']}", method=method, json=body, headers=rid("u"))
     assert response.status_code == 200
@@ -86,7 +116,7 @@ def test_an_update_that_writes_nothing_records_nothing(client, job, path, body):
     assert [e["type"] for e in events(client)] == ["job.created", "path.created"]
 
 
-def test_job_deleted_keeps_its_events_and_those_of_its_paths(client, job, path):
+def test_job_deleted_keeps_its_events_and_those_of_its_paths(client, event, job, path):
     assert client.delete(f"/api/jobs/{job['id']}", headers=rid("del")).status_code == 204
     deleted = last_event(client)
     assert deleted == event(3, "job.deleted", job["id"], {"name": "JOB-2024-001"},
@@ -98,7 +128,7 @@ def test_job_deleted_keeps_its_events_and_those_of_its_paths(client, job, path):
         404, error_body(404, "Not Found", f"Job not found: {job['id']}"))
 
 
-def test_path_created_with_stored_values_and_step_names(client, job):
+def test_path_created_with_stored_values_and_step_names(client, event, job):
     body = {"jobId": job["id"], "name": " Main Route ", "goalQuantity": 10, "steps": STEPS}
     path = client.post("/api/paths", json=body, headers=rid("p")).json
     created = last_event(client)
@@ -109,7 +139,7 @@ def test_path_created_with_stored_values_and_step_names(client, job):
     assert list(created["data"]) == ["name", "goalQuantity", "advancementMode", "steps"]
 
 
-def test_path_updated_in_table_order(client, path):
+def test_path_updated_in_table_order(client, event, path):
     body = {"advancementMode": "flexible", "goalQuantity": 10, "name": "Rework"}
     assert client.put(f"/api/paths/{path['id']}", json=body, headers=rid("pu")).status_code == 200
     updated = last_event(client)
@@ -120,13 +150,13 @@ def test_path_updated_in_table_order(client, path):
     assert list(updated["data"]["changes"]) == list(changes)
 
 
-def test_path_deleted(client, path):
+def test_path_deleted(client, event, path):
     assert client.delete(f"/api/paths/{path['id']}", headers=rid("pd")).status_code == 204
     assert last_event(client) == event(3, "path.deleted", path["jobId"], {"name": "Main Route"},
                                        path_id=path["id"], request_id="pd")
 
 
-def test_serials_created_is_one_event_per_batch(client, path):
+def test_serials_created_is_one_event_per_batch(client, event, path):
     body = {"jobId": path["jobId"], "pathId": path["id"], "quantity": 3}
     assert client.post("/api/serials", json=body, headers=rid("s")).status_code == 201
     created = last_event(client)
@@ -145,7 +175,7 @@ def test_a_batch_of_10000_serials_is_one_event(client, path):
         assert Event.select().count() == 3
 
 
-def test_serial_advanced_and_completed(client, path, make_serials):
+def test_serial_advanced_and_completed(client, event, path, make_serials):
     serial = make_serials(path)[0]
     for step in range(3):
         client.post(f"/api/serials/{serial['id']}/advance", headers=rid(f"a{step}"))
@@ -172,7 +202,7 @@ def test_serial_advanced_and_completed(client, path, make_serials):
     ({"reason": "other", "note": ""}, {"reason": "other", "note": "", "atStepIndex": 1,
                                        "atStep": "Mill"}),
 ])
-def test_serial_scrapped(client, path, make_serials, body, data):
+def test_serial_scrapped(client, event, path, make_serials, body, data):
     serial = make_serials(path)[0]
     client.post(f"/api/serials/{serial['id']}/advance")
     assert client.post(f"/api/serials/{serial['id']}/scrap", json=body,
@@ -337,7 +367,7 @@ def ids(client, query: str) -> list[int]:
     return [e["id"] for e in events(client, query)]
 
 
-def test_events_filters(client, story):
+def test_events_filters(client, story, actor):
     first, main = story["first"]["id"], story["main"]["id"]
     assert ids(client, "") == list(range(1, 12))
     assert ids(client, "?after=8") == [9, 10, 11]
@@ -348,9 +378,9 @@ def test_events_filters(client, story):
     assert ids(client, "?serialId=SN-00002") == [9]
     assert ids(client, "?serialId=SN-00001") == []
     assert ids(client, "?type=path.created") == [3, 4, 5]
-    assert ids(client, "?actor=anonymous") == list(range(1, 12))
+    assert ids(client, f"?actor={actor}") == list(range(1, 12))
     assert ids(client, f"?jobId={first}&type=serials.created&after=6") == [7]
-    assert ids(client, f"?pathId={main}&serialId=SN-00002&actor=anonymous&after=8") == [9]
+    assert ids(client, f"?pathId={main}&serialId=SN-00002&actor={actor}&after=8") == [9]
 
 
 @pytest.mark.parametrize("query", [
