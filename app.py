@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import jobs.views  # noqa: F401  (registers every route on bp and metrics_bp)
 from jobs.cli import register_commands
 from jobs.http import access, bp
+from jobs.http.auth import init_auth
 from jobs.http.envelope import register_error_handlers
 from jobs.http.logs import log_format
 from jobs.http.metrics import init_metrics, metrics_bp
@@ -16,6 +17,15 @@ from jobs.store.db import close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
 
 MAX_BODY_BYTES = 1024 * 1024
+FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class ConfigError(SystemExit):
+    """A setting the service cannot run with: the process stops, printing this one line.
+
+    A SystemExit, so gunicorn and the `flask` command print only the message
+    (no traceback) and exit with status 1.
+    """
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -26,7 +36,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
     default 0; `LOG_FORMAT`, `text` or `json`, ValueError for anything
     else; `SECRET_KEY`, the key that signs list cursors, default the
-    database's own). The schema is brought up to date on start
+    database's own; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default
+    false, anything else a ConfigError). The schema is brought up to date on start
     (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
@@ -38,10 +49,12 @@ def create_app(config: Mapping | None = None) -> Flask:
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
         SECRET_KEY=os.environ.get("SECRET_KEY"),
+        AUTH_REQUIRED=os.environ.get("AUTH_REQUIRED", "false"),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
     log_format(app.config["LOG_FORMAT"])
+    app.config["AUTH_REQUIRED"] = _flag("AUTH_REQUIRED", app.config["AUTH_REQUIRED"])
     if app.config["DATABASE_URL"] == default_url:
         # Only the default database lives there; a deployment's user may not
         # be allowed to create folders beside the code.
@@ -65,13 +78,24 @@ def create_app(config: Mapping | None = None) -> Flask:
 def _add_request_hooks(app: Flask) -> None:
     # Metrics first: their timer starts before the connection is checked out,
     # and their count runs last of the after_request hooks, on the final status.
+    # The token is checked right after the connection opens, before anything
+    # else reads the request (docs/api.md, Authentication and roles).
     init_metrics(app)
     app.before_request(_open_connection)
+    init_auth(app)
     app.teardown_request(_close_connection)
     app.after_request(_drop_empty_content_type)
     init_request_ids(app)
     if app.config["LOG_FORMAT"] == "json":
         app.after_request(access.share_with_server)
+
+
+def _flag(name: str, value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value.strip().lower() not in FLAGS:
+        raise ConfigError(f"{name} must be true or false (or 1/0, yes/no), not {value!r}")
+    return FLAGS[value.strip().lower()]
 
 
 def _open_connection() -> None:

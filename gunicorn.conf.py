@@ -44,6 +44,11 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 # The longest request line gunicorn accepts (its default is 4094): as long as
 # nginx's 8 KiB header buffer, so a long id gets the app's JSON 404.
 limit_request_line = 8190
+# The longest header gunicorn accepts (its default is 8190): a 10 KB
+# `Authorization` header gets the app's JSON 401 `Invalid token`, not
+# gunicorn's HTML 400. (nginx in front refuses headers over its 8 KiB
+# buffers itself, with its JSON 400.)
+limit_request_field_size = 16384
 # Only used by gthread workers; sync workers close each connection.
 keepalive = 5
 # gunicornc's control socket is one path per user: several gunicorns on one

@@ -1,4 +1,5 @@
-"""Flask CLI commands (docs/operations.md): `db upgrade|version`, `copy-db`, `backup`, `openapi`.
+"""Flask CLI commands (docs/operations.md): `db upgrade|version`, `copy-db`, `backup`, `openapi`,
+`token create|list|revoke`.
 
 Each failure is one line on standard error and exit status 1.
 """
@@ -10,10 +11,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from jobs.errors import ApiError
 from jobs.openapi import api_document
+from jobs.services import tokens
 from jobs.store.copy import CopyError, copy_database
 from jobs.store.db import SqliteFile, db, make_database
 from jobs.store.schema import schema_version, upgrade
+from schemas.fields import format_timestamp
 
 db_group = AppGroup("db", help="The database schema.")
 
@@ -69,9 +73,51 @@ def backup_command(path: str) -> None:
     click.echo(f"Backed up the database to {path}.")
 
 
+token_group = AppGroup("token", help="API tokens (docs/operations.md, Tokens).")
+
+
+@token_group.command("create")
+@click.argument("name", required=False, default="")
+@click.option("--role", default="", help="viewer, operator or planner.")
+def token_create_command(name: str, role: str) -> None:
+    """Make a token NAME of ROLE and print it (the only time it is shown)."""
+    with db.connection_context():
+        secret = _or_fail(tokens.create_token, name, role)
+    click.echo(secret)
+
+
+@token_group.command("list")
+def token_list_command() -> None:
+    """Print one line per token: name, role, created, last used, revoked (never the secret)."""
+    with db.connection_context():
+        rows = tokens.list_tokens()
+    for token in rows:
+        stamps = (token["created_at"], token["last_used_at"], token["revoked_at"])
+        click.echo("\t".join([token["name"], token["role"],
+                              *(format_timestamp(s) if s is not None else "-" for s in stamps)]))
+
+
+@token_group.command("revoke")
+@click.argument("name", required=False, default="")
+def token_revoke_command(name: str) -> None:
+    """Revoke the token NAME: it stops working at once, on every worker and host."""
+    with db.connection_context():
+        _or_fail(tokens.revoke_token, name)
+    click.echo(f"Revoked token {name}.")
+
+
+def _or_fail(action, *args):
+    # The service's one-sentence errors become one line on stderr and exit status 1.
+    try:
+        return action(*args)
+    except ApiError as error:
+        raise click.ClickException(error.message) from error
+
+
 def register_commands(app: Flask) -> None:
     """Add the service's commands to `flask --app app`."""
     app.cli.add_command(db_group)
     app.cli.add_command(copy_db_command)
     app.cli.add_command(openapi_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(token_group)

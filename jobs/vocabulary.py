@@ -8,3 +8,7 @@ SERIAL_STATUSES = (IN_PROGRESS, COMPLETED, SCRAPPED)
 SCRAP_REASONS = ("out_of_tolerance", "process_defect", "damaged", "operator_error", "other")
 ADVANCEMENT_MODES = ("strict", "flexible", "per_step")
 DEPENDENCY_TYPES = ("physical", "preferred", "completion_gate")
+
+# Token roles, lowest first: each may do what the roles before it may
+# (docs/api.md, Authentication and roles).
+ROLES = ("viewer", "operator", "planner")

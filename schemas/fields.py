@@ -3,6 +3,7 @@
 Every message names the field by its wire (camelCase) name, so the same field
 class serves `goalQuantity`, `quantity`, `name` and `steps[i].name`.
 """
+import re
 import time
 from decimal import Decimal
 from functools import lru_cache
@@ -14,6 +15,9 @@ NAME_MAX = 255
 NUL = "\x00"
 # PostgreSQL text cannot hold NUL, so no database stores it (docs/api.md, Decisions).
 NUL_MESSAGE = "{field} must not contain NUL characters"
+# The range of a 64-bit signed integer column (ids).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_DECIMAL_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class WireField(fields.Field):
@@ -233,6 +237,24 @@ class Choice(WireField):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value
+
+
+class QueryInteger(WireField):
+    """A query parameter that is a decimal integer (`after`): "{field} must be an integer".
+
+    ASCII digits with an optional sign, of any length. It loads clamped to
+    the 64-bit range, which holds every id: a huge number matches nothing
+    instead of overflowing the database.
+    """
+
+    default_error_messages = {"invalid": "{field} must be an integer"}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if not isinstance(value, str) or not _DECIMAL_INTEGER.fullmatch(value):
+            raise self.make_error("invalid")
+        if len(value.lstrip("+-").lstrip("0")) > len(str(INT64_MAX)):
+            return INT64_MIN if value.startswith("-") else INT64_MAX
+        return min(max(int(value), INT64_MIN), INT64_MAX)
 
 
 class Timestamp(fields.Field):

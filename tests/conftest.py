@@ -7,7 +7,9 @@ throwaway cluster started once per session (tests/postgres.py).
 import pytest
 
 from app import create_app
+from jobs.services import tokens
 from jobs.store.db import db, make_database
+from jobs.vocabulary import ROLES
 from tests.live import serve
 from tests.postgres import Cluster
 
@@ -101,6 +103,37 @@ def server(tmp_path_factory, live_database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def auth_app(database_url):
+    """The app with AUTH_REQUIRED on, on an empty database of each kind."""
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "AUTH_REQUIRED": True})
+    database = db.obj
+    yield app
+    database.close_all()
+
+
+@pytest.fixture
+def auth_client(auth_app):
+    return auth_app.test_client()
+
+
+def make_token(name: str, role: str) -> str:
+    """Create a token in the bound database, as `flask token create` does; return it."""
+    with db.connection_context():
+        return tokens.create_token(name, role)
+
+
+@pytest.fixture
+def role_tokens(auth_app):
+    """One token per role, named after its role (`viewer`, `operator`, `planner`)."""
+    return {role: make_token(role, role) for role in ROLES}
+
+
+def bearer(token: str) -> dict:
+    """The `Authorization` header that carries `token`."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 JIRA = {

@@ -61,21 +61,25 @@ class Gunicorn:
     `workers=None` keeps the config's default; `env` adds environment variables
     (e.g. `GUNICORN_WORKER_CLASS`, `LOG_FORMAT`), `extra_args` command-line
     options; `database_url` replaces the SQLite file `db_path` (PostgreSQL);
-    `root` the checkout to serve. The log (access and error) goes to `db_path`
-    with a `.log` suffix, the metrics files to `metrics_dir` beside it.
+    `root` the checkout to serve. The log (access and error) goes to
+    `log_path`, by default `db_path` with a `.log` suffix (give each of
+    several gunicorns on one database its own), the metrics files to
+    `metrics_dir` beside `db_path`.
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
                  env: dict | None = None, extra_args: tuple = (),
-                 database_url: str | None = None, root: Path = ROOT):
+                 database_url: str | None = None, root: Path = ROOT,
+                 log_path: Path | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
-        self.log_path = db_path.with_suffix(".log")
+        self.log_path = log_path or db_path.with_suffix(".log")
         self.metrics_dir = db_path.with_name(f"{db_path.stem}-metrics")
         env = {**os.environ, "DATABASE_URL": database_url or f"sqlite:///{db_path}",
                "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir), **(env or {})}
+        self.database_url = env["DATABASE_URL"]
         if workers is not None:
             env["GUNICORN_WORKERS"] = str(workers)
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop())
@@ -184,12 +188,26 @@ def create_job(base: str, **fields) -> dict:
     return response.json()
 
 
-def serve(directory: Path, workers: int = 2, database_url: str | None = None):
+def serve(directory: Path, workers: int = 2, database_url: str | None = None,
+          env: dict | None = None):
     """Yield a `Gunicorn` on `database_url` (default `directory`/live.db), logging in `directory`.
 
-    Stops it after and checks its log has no traceback.
+    `env` adds environment variables. Stops it after and checks its log has no traceback.
     """
-    server = Gunicorn(directory / "live.db", workers=workers, database_url=database_url)
+    server = Gunicorn(directory / "live.db", workers=workers, database_url=database_url, env=env)
     yield server
     server.stop()
     assert "Traceback" not in server.log_text()
+
+
+def flask_command(database_url: str, *args: str) -> str:
+    """Run `flask --app app ARGS` on `database_url`; assert it succeeded silently on stderr.
+
+    Returns its standard output without the final newline (e.g. the token of
+    `token create`).
+    """
+    env = {**os.environ, "DATABASE_URL": database_url}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    return result.stdout.rstrip("\n")

@@ -10,6 +10,10 @@ accepted and schema-invalid data rejected. Half the cases whose path names an
 object listed in `EXISTING` are pointed at one that exists, so success answers
 are checked too; schema-valid cases that carry a list `cursor` get one that a
 `next` link gave for their filters (or none, when there is no next page).
+
+The server runs with AUTH_REQUIRED=true. Every case carries a planner token
+(schemathesis' auth provider), except the negative cases that leave the
+`Authorization` header out on purpose, which must get 401.
 """
 import pytest
 import requests
@@ -27,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from jobs.openapi import api_document
+from tests.live import flask_command, serve
 
 pytestmark = pytest.mark.live
 
@@ -39,14 +44,52 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           positive_data_acceptance, negative_data_rejection]
 
 
+# The planner token of the running server, for the auth provider below.
+CREDENTIALS: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, live_database_url):
+    for server in serve(tmp_path_factory.mktemp("fuzz"), database_url=live_database_url,
+                        env={"AUTH_REQUIRED": "true"}):
+        CREDENTIALS["token"] = flask_command(server.database_url, "token", "create", "fuzz",
+                                             "--role", "planner")
+        yield server
+
+
 @pytest.fixture(scope="module")
 def http(server):
+    """A session for the cases: no credentials of its own (the auth provider adds them)."""
     with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def planner(server):
+    """A session with the planner token, to create the objects cases point at."""
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {CREDENTIALS['token']}"
         yield session
 
 
 DOCUMENT = api_document(create_app({"DATABASE_URL": "sqlite:///:memory:"}))
 schema = schemathesis.openapi.from_dict(DOCUMENT)
+
+
+# Cases are generated (and given credentials) before the server runs; the
+# test swaps this stand-in for the server's token.
+PENDING = "Bearer pending-token"
+
+
+@schema.auth()
+class PlannerToken:
+    """Credentials on every case that does not leave `Authorization` out on purpose."""
+
+    def get(self, case, context):
+        return PENDING
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": data}
 
 
 def test_live_server_serves_the_fuzzed_document(server, http):
@@ -93,17 +136,23 @@ def real_cursor(server, http, path: str, query: dict) -> str | None:
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
           suppress_health_check=list(HealthCheck))
-def test_every_operation_keeps_the_contract(case, server, http):
+def test_every_operation_keeps_the_contract(case, server, http, planner):
     for name, value in (case.path_parameters or {}).items():
         # Deterministic in the generated value, so hypothesis can replay and shrink.
         if name in EXISTING and isinstance(value, str) and len(value) % 2:
-            case.path_parameters[name] = EXISTING[name](server, http)
+            case.path_parameters[name] = EXISTING[name](server, planner)
     target = requests.Request(case.method, server.base + case.formatted_path, params=case.query)
     assume(len(f"{case.method} {target.prepare().path_url} HTTP/1.1") <= REQUEST_LINE_LIMIT)
     if "cursor" in (case.query or {}) and case.meta.generation.mode.is_positive:
-        cursor = real_cursor(server, http, case.formatted_path, case.query)
+        cursor = real_cursor(server, planner, case.formatted_path, case.query)
         if cursor is None:
             del case.query["cursor"]
         else:
             case.query["cursor"] = cursor
-    case.call_and_validate(base_url=server.base, session=http, checks=CHECKS, timeout=10)
+    authorized = (case.headers or {}).get("Authorization") == PENDING
+    if authorized:
+        case.headers["Authorization"] = f"Bearer {CREDENTIALS['token']}"
+    response = case.call_and_validate(base_url=server.base, session=http, checks=CHECKS,
+                                      timeout=10)
+    if authorized:
+        assert response.status_code != 401, response.text

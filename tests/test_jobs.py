@@ -14,7 +14,7 @@ def test_list_jobs_empty(client):
 
 
 def test_list_jobs_oldest_first_without_paths_or_progress(client, make_job, monkeypatch):
-    stamps = iter([3000, 1000, 2000])
+    stamps = iter([3000, 3000, 1000, 1000, 2000, 2000])  # each row's stamp, then its event's
     monkeypatch.setattr("jobs.clock.now_ms", lambda: next(stamps))
     made = [make_job(name=n) for n in ("c", "a", "b")]
     listed = client.get("/api/jobs").json

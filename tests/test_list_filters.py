@@ -150,9 +150,12 @@ def set_clock(monkeypatch, millis: int) -> None:
 
 
 def test_updated_after_keeps_only_jobs_updated_later(client, make_job, monkeypatch):
-    stamps = iter([1_705_768_499_997, 1_705_768_499_998, 1_705_768_499_999])
-    monkeypatch.setattr("jobs.clock.now_ms", lambda: next(stamps))
-    old, edited, fresh = (make_job(name=n) for n in ("old", "edited", "fresh"))
+    made = []
+    for name, stamp in (("old", 1_705_768_499_997), ("edited", 1_705_768_499_998),
+                        ("fresh", 1_705_768_499_999)):
+        set_clock(monkeypatch, stamp)
+        made.append(make_job(name=name))
+    old, edited, fresh = made
     set_clock(monkeypatch, 1_705_768_500_001)
     client.put(f"/api/jobs/{edited['id']}", json={"goalQuantity": 7})
     set_clock(monkeypatch, 1_705_768_600_000)

@@ -9,6 +9,7 @@ from contextlib import closing
 import pytest
 
 from jobs.http.metrics import CONTENT_TYPE
+from jobs.store.db import EVENT_LOCK_KEY, make_database
 from jobs.vocabulary import SERIAL_STATUSES
 from tests.conftest import error_body
 from tests.prometheus import added, label_values, samples, value
@@ -85,7 +86,6 @@ def test_serials_by_status_are_counted_at_scrape_time(client, path, make_serials
     assert label_values(text, "status") >= set(SERIAL_STATUSES)
 
 
-@pytest.mark.sqlite_only
 def test_each_write_transaction_records_its_wait_for_the_lock(client, job):
     before = scrape(client)
     client.put(f"/api/jobs/{job['id']}", json={"name": "RENAMED"})
@@ -94,19 +94,31 @@ def test_each_write_transaction_records_its_wait_for_the_lock(client, job):
     assert added(before, scrape(client), LOCK_WAITS) == 2
 
 
-@pytest.mark.sqlite_only
-def test_a_writer_that_waits_for_the_lock_records_the_wait(client, job, tmp_path):
-    before = scrape(client)
-    locked = threading.Event()
-
-    def hold_write_lock():
+def hold_the_write_lock(app, database_kind, tmp_path, locked, seconds: float) -> None:
+    """From another connection, hold what a write waits for: SQLite's write lock, or
+    PostgreSQL's event-order lock."""
+    if database_kind == "sqlite":
         with closing(sqlite3.connect(tmp_path / "test.db", isolation_level=None)) as other:
             other.execute("BEGIN IMMEDIATE")
             locked.set()
-            time.sleep(0.3)
+            time.sleep(seconds)
             other.execute("COMMIT")
+        return
+    other = make_database(app.config["DATABASE_URL"])
+    with other.connection_context():
+        other.execute_sql("SELECT pg_advisory_lock(%s)", (EVENT_LOCK_KEY,))
+        locked.set()
+        time.sleep(seconds)
+        other.execute_sql("SELECT pg_advisory_unlock(%s)", (EVENT_LOCK_KEY,))
+    other.close_all()
 
-    holder = threading.Thread(target=hold_write_lock)
+
+def test_a_writer_that_waits_for_the_lock_records_the_wait(app, client, job, tmp_path,
+                                                           database_kind):
+    before = scrape(client)
+    locked = threading.Event()
+    holder = threading.Thread(target=hold_the_write_lock,
+                              args=(app, database_kind, tmp_path, locked, 0.3))
     holder.start()
     locked.wait(5)
     assert client.put(f"/api/jobs/{job['id']}", json={"name": "LATE"}).status_code == 200

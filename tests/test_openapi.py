@@ -76,7 +76,7 @@ def test_cli_prints_the_served_document(app, document):
 
 def test_update_job_documents_seed_messages_and_statuses(document):
     put = document["paths"]["/api/jobs/{job_id}"]["put"]
-    assert set(put["responses"]) == {"200", "400", "404", "413", "415"}
+    assert set(put["responses"]) == {"200", "400", "401", "403", "404", "413", "415"}
     examples = put["responses"]["400"]["content"]["application/json"]["examples"]
     assert list(examples) == UPDATE_JOB_400
     assert examples["name cannot be empty"]["value"] == {

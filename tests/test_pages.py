@@ -53,9 +53,10 @@ def ids(items: list[dict]) -> list[str]:
 @pytest.fixture
 def five_jobs(make_job, monkeypatch):
     """Five jobs, two of them created in the same millisecond (ties go by id)."""
-    stamps = iter([1000, 2000, 2000, 3000, 4000])
-    monkeypatch.setattr("jobs.clock.now_ms", lambda: next(stamps))
-    made = [make_job(name=f"JOB-{n}") for n in range(5)]
+    made = []
+    for n, stamp in enumerate([1000, 2000, 2000, 3000, 4000]):
+        monkeypatch.setattr("jobs.clock.now_ms", lambda stamp=stamp: stamp)
+        made.append(make_job(name=f"JOB-{n}"))
     monkeypatch.undo()
     return sorted(made, key=lambda job: (job["createdAt"], job["id"]))
 

@@ -146,7 +146,7 @@ def test_get_path_not_found(client):
 
 
 def test_paths_listed_oldest_first_with_steps_in_order(client, job, make_path, monkeypatch):
-    stamps = iter([3000, 1000, 2000])
+    stamps = iter([3000, 3000, 1000, 1000, 2000, 2000])  # each row's stamp, then its event's
     monkeypatch.setattr("jobs.clock.now_ms", lambda: next(stamps))
     made = [make_path(job["id"], name=n, steps=[{"name": f"{n}{i}"} for i in range(3)])
             for n in "cab"]

@@ -130,7 +130,8 @@ def test_a_newer_database_is_refused(new_url):
 
 def test_hosts_starting_together_upgrade_once(new_url):
     start = [sys.executable, "-c", "from app import create_app; create_app()"]
-    starts = [subprocess.Popen(start, cwd=ROOT, env={"DATABASE_URL": new_url},
+    env = {"DATABASE_URL": new_url, "AUTH_REQUIRED": "true"}
+    starts = [subprocess.Popen(start, cwd=ROOT, env=env,
                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
     assert [p.communicate(timeout=60) for p in starts] == [(None, "")] * 4
     assert [p.returncode for p in starts] == [0] * 4

@@ -109,6 +109,6 @@ def test_update_writes_only_present_columns_in_one_statement(client, path, caplo
     with caplog.at_level(logging.DEBUG, logger="peewee"):
         client.patch(f"/api/paths/{path['id']}", json={"goalQuantity": 3})
     writes = [r.getMessage().replace("%s", "?") for r in caplog.records
-              if "UPDATE" in r.getMessage()]
+              if 'UPDATE "path"' in r.getMessage()]
     assert len(writes) == 1
     assert 'UPDATE "path" SET "goal_quantity" = ?, "updated_at" = ? WHERE' in writes[0]

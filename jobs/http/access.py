@@ -7,9 +7,10 @@ take) is `<unmatched>`. Methods outside HTTP's usual set are `<other>`.
 """
 from flask import Request, Response, request
 
+from jobs import acting
+
 UNMATCHED = "<unmatched>"
 OTHER_METHOD = "<other>"
-ANONYMOUS = "anonymous"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # WSGI environ keys that carry the route and actor to gunicorn's access log.
 ROUTE_KEY = "jobs.route"
@@ -28,12 +29,11 @@ def method(req: Request) -> str:
 
 
 def actor() -> str:
-    """Return who made the current request, for the access log.
+    """Return who made the current request, for the access log: its token's name, or `anonymous`.
 
-    The one place that names the actor: every request is `anonymous` until
-    authentication says who holds the token.
+    Authentication (`jobs.http.auth`) makes the actor current for the request.
     """
-    return ANONYMOUS
+    return acting.current().actor
 
 
 def share_with_server(response: Response) -> Response:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from marshmallow import Schema
 
 from jobs.http.pages import paged
+from jobs.vocabulary import ROLES
 
 JSON = "application/json"
 
@@ -42,6 +43,10 @@ class Contract:
     success headers and their meaning; `examples`: request-body examples by name;
     `page`: the list pages and streams (`ListPage`), which `jobs.http.pages`
     enforces and the document shows (`limit`, `cursor`, the `Link` header).
+    `role`: the lowest token role that may call the route (docs/api.md,
+    Authentication and roles), None for a route open to everyone. It
+    defaults to the highest role, so a route that forgets to say is closed,
+    not open. `jobs.http.auth` enforces it; the OpenAPI document shows it.
     """
 
     response: type[Schema] | Schema | dict | None
@@ -53,6 +58,11 @@ class Contract:
     examples: Mapping[str, dict] = field(default_factory=dict)
     media_type: str = JSON
     page: ListPage | None = None
+    role: str | None = ROLES[-1]
+
+    def __post_init__(self):
+        if self.role is not None and self.role not in ROLES:
+            raise ValueError(f"role must be None or one of {ROLES}, not {self.role!r}")
 
 
 def contract(response, **promises) -> Callable:

@@ -4,7 +4,8 @@
 `Contract` (`jobs.http.contract`) becomes one operation per method (HEAD and
 OPTIONS excepted), with its path parameters, the view docstring's first line
 as summary, its request and response schemas, and one example error envelope
-per documented message.
+per documented message. A route that needs a role (`Contract.role`) gets the
+bearer `security` requirement and the 401 and 403 answers.
 """
 import re
 from collections import defaultdict
@@ -16,6 +17,13 @@ from marshmallow import Schema, fields
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Rule
 
+from jobs.http.auth import (
+    AUTHENTICATION_REQUIRED,
+    CHALLENGE,
+    INVALID_TOKEN,
+    INVALID_TOKEN_CHALLENGE,
+    ROLE_REQUIRED,
+)
 from jobs.http.body import (
     INVALID_JSON,
     NOT_AN_OBJECT,
@@ -33,6 +41,7 @@ from schemas.fields import (
     JsonInteger,
     Name,
     PlainString,
+    QueryInteger,
     Reference,
     StringList,
     Timestamp,
@@ -67,6 +76,14 @@ _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSA
 NO_NUL = "^[^\\u0000]*$"
 LINK = ('`<{path}?{query}&cursor={cursor}>; rel="next"` (RFC 8288) when more items follow '
         'a page: the same path and parameters, in their order, with the next cursor')
+SECURITY_SCHEME = "bearerToken"
+_BEARER = {"type": "http", "scheme": "bearer", "description": (
+    "A token made with `flask --app app token create NAME --role ROLE` (`shop_` and 43 "
+    "characters), sent as `Authorization: Bearer <token>`; checked when the service runs "
+    "with AUTH_REQUIRED=true. Roles: viewer < operator < planner.")}
+_CHALLENGE_HEADER = {"WWW-Authenticate": {
+    "description": f"`{CHALLENGE}`, or `{INVALID_TOKEN_CHALLENGE}` for an unknown or "
+                   "revoked token", "schema": {"type": "string"}}}
 
 
 def _operation(declared: Contract, view, operation_id: str) -> dict:
@@ -74,6 +91,8 @@ def _operation(declared: Contract, view, operation_id: str) -> dict:
     summary, _, description = (view.__doc__ or "").strip().partition("\n")
     operation = {"summary": summary, "operationId": operation_id,
                  "responses": _responses(declared)}
+    if declared.role is not None:
+        operation["security"] = [{SECURITY_SCHEME: []}]
     if description.strip():
         operation["description"] = description.strip()
     if declared.query is not None:
@@ -105,7 +124,16 @@ def _responses(declared: Contract) -> dict:
             "description": HTTP_STATUS_CODES[status],
             "content": {JSON: {"schema": ErrorSchema, "examples": examples}},
         }
+    if "401" in answers:
+        answers["401"]["headers"] = _CHALLENGE_HEADER
     return answers
+
+
+def _auth_errors(declared: Contract) -> dict[int, tuple[str, ...]]:
+    if declared.role is None:
+        return {}
+    return {401: (AUTHENTICATION_REQUIRED, INVALID_TOKEN),
+            403: (ROLE_REQUIRED.format(role=declared.role),)}
 
 
 def _error_examples(declared: Contract) -> dict[int, dict]:
@@ -113,7 +141,7 @@ def _error_examples(declared: Contract) -> dict[int, dict]:
     documented = {**_BODY_ERRORS} if declared.body is not None else {}
     if declared.query is not None and issubclass(declared.query, QuerySchema):
         documented[400] = (REPEATED,)
-    for status, messages in declared.errors.items():
+    for status, messages in (*_auth_errors(declared).items(), *declared.errors.items()):
         documented[status] = documented.get(status, ()) + tuple(messages)
     for status, messages in documented.items():
         for message in messages:
@@ -192,11 +220,13 @@ def _new_spec() -> APISpec:
         (StringList, "array", None), (Choice, "string", None), (Timestamp, "string", "date-time"),
         (Boolean, "boolean", None), (PageLimit, "integer", None), (Cursor, "string", None),
         (QueryTimestamp, "string", None), (QueryText, "string", None),
+        (QueryInteger, "integer", None),
     ):
         converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
     converter.add_attribute_function(_wire_field_properties)
     converter.add_parameter_attribute_function(_empty_values)
     spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.security_scheme(SECURITY_SCHEME, _BEARER)
     return spec
 
 

@@ -1,15 +1,17 @@
 """Job rules and transactions (docs/api.md: Job, Update Job).
 
 Functions take plain values and return row dicts keyed by column name; they
-raise `NotFound`/`Conflict` and never build HTTP responses.
+raise `NotFound`/`Conflict` and never build HTTP responses. Each write
+records its event (`history.record`) in the same transaction.
 """
 from jobs import clock
+from jobs.services import history
 from jobs.services.paths import job_paths
 from jobs.services.progress import job_progress
 from jobs.store.db import db, read_snapshot
 from jobs.store.keyset import Keyset, contains_text
 from jobs.store.models import Job, Serial
-from jobs.store.records import delete_unless_serials, fetch, require, update_present
+from jobs.store.records import delete_unless_serials, fetch, require, update_row
 
 
 def job_list(q: str | None = None, jira_ticket_key: str | None = None,
@@ -44,12 +46,13 @@ def job_detail(job_id: str) -> dict:
 def create_job(fields: dict) -> dict:
     """Insert a job from validated `JobCreateSchema` data; `createdAt == updatedAt`.
 
-    In a write transaction like every write, so its wait for the lock is measured.
+    Records `job.created` with `name`, `goalQuantity` and the Jira fields given.
     """
     stamp = clock.now_ms()
     row = {"id": clock.new_id("job"), **fields, "created_at": stamp, "updated_at": stamp}
     with db.atomic():
         Job.insert(row).execute()
+        history.record("job.created", row["id"], history.wire_fields(Job, fields))
     return row
 
 
@@ -61,17 +64,28 @@ def require_job(job_id: str) -> None:
 def update_job(job_id: str, changes: dict) -> dict:
     """Apply a partial update (docs/api.md, Update Job, step 5) to job `job_id`.
 
-    `changes` holds the validated `name`/`goal_quantity` present in the body;
-    see `jobs.store.records.update_present` (one UPDATE of only those columns
-    plus `updated_at`; `{}` writes nothing; last write wins). Raises NotFound
-    if the job was deleted since the look-up.
+    `changes` holds the validated `name`/`goal_quantity` present in the body.
+    `{}` writes nothing (no event). Otherwise, in one write transaction: the
+    job is read (the before-values of `job.updated`), one UPDATE writes
+    those columns plus `updated_at` (`jobs.store.records.update_row`; last
+    write wins), and the event is recorded. Raises NotFound if the job was
+    deleted since the look-up.
     """
-    return update_present(Job, job_id, changes)
+    if not changes:
+        return fetch(Job, job_id)
+    with db.atomic():
+        before = fetch(Job, job_id, lock="FOR UPDATE")
+        job = update_row(Job, job_id, changes)
+        history.record("job.updated", job_id, history.changes(Job, before, job, changes))
+    return job
 
 
 def delete_job(job_id: str) -> None:
     """Delete job `job_id` and, through the foreign keys, its paths and steps.
 
+    Records one `job.deleted` (its paths go without events of their own).
     Raises NotFound, or Conflict `Cannot delete job: it has {n} serial(s)`.
     """
-    delete_unless_serials(Job, job_id, Serial.job)
+    with db.atomic():
+        job = delete_unless_serials(Job, job_id, Serial.job)
+        history.record("job.deleted", job_id, {"name": job["name"]})

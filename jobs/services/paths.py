@@ -1,15 +1,17 @@
 """Path rules and transactions (docs/api.md: Path).
 
-A path leaves here as its row dict plus `steps`, its step rows ordered by `order`.
+A path leaves here as its row dict plus `steps`, its step rows ordered by
+`order`. Each write records its event (`history.record`) in the same transaction.
 """
 from itertools import groupby
 
 from peewee import chunked
 
 from jobs import clock
+from jobs.services import history
 from jobs.store.db import db
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Serial
-from jobs.store.records import delete_unless_serials, fetch, require, update_present
+from jobs.store.records import delete_unless_serials, fetch, require, update_row
 from jobs.store.statements import compile_once, placeholder, query_rows, rows
 
 
@@ -51,7 +53,8 @@ def create_path(fields: dict) -> dict:
 
     Step `order` is the position in the request array. The job is looked up
     inside the write transaction, so a job deleted concurrently is a 404,
-    never a foreign-key crash. Raises NotFound `Job not found: {jobId}`.
+    never a foreign-key crash. Records `path.created` (the values as stored,
+    the step names in order). Raises NotFound `Job not found: {jobId}`.
     """
     steps = fields.pop("steps")
     stamp = clock.now_ms()
@@ -67,6 +70,8 @@ def create_path(fields: dict) -> dict:
         Path.insert(path).execute()
         for batch in chunked(step_rows, INSERT_BATCH):
             ProcessStep.insert_many(batch).execute()
+        data = {**history.wire_fields(Path, fields), "steps": [s["name"] for s in step_rows]}
+        history.record("path.created", path["job_id"], data, path_id=path["id"])
     return _with_steps(path, step_rows)
 
 
@@ -78,15 +83,26 @@ def require_path(path_id: str) -> None:
 def update_path(path_id: str, changes: dict) -> dict:
     """Update Path: the Update Job rules for `name`, `goal_quantity`, `advancement_mode`.
 
-    See `jobs.store.records.update_present`. Steps are not changed here.
-    Raises NotFound if the path was deleted since the look-up.
+    `{}` writes nothing; otherwise the path is read, updated with one UPDATE
+    (`jobs.store.records.update_row`) and `path.updated` recorded, in one
+    write transaction. Steps are not changed here. Raises NotFound if the
+    path was deleted since the look-up.
     """
-    return _with_steps(update_present(Path, path_id, changes), _steps_of_path(path_id))
+    if not changes:
+        return path_detail(path_id)
+    with db.atomic():
+        before = fetch(Path, path_id, lock="FOR UPDATE")
+        path = update_row(Path, path_id, changes)
+        history.record("path.updated", path["job_id"],
+                       history.changes(Path, before, path, changes), path_id=path_id)
+    return _with_steps(path, _steps_of_path(path_id))
 
 
 def delete_path(path_id: str) -> None:
-    """Delete path `path_id` and its steps.
+    """Delete path `path_id` and its steps; records `path.deleted`.
 
     Raises NotFound, or Conflict `Cannot delete path: it has {n} serial(s)`.
     """
-    delete_unless_serials(Path, path_id, Serial.path)
+    with db.atomic():
+        path = delete_unless_serials(Path, path_id, Serial.path)
+        history.record("path.deleted", path["job_id"], {"name": path["name"]}, path_id=path_id)

@@ -4,16 +4,18 @@ Every read that decides a write happens inside `db.atomic()`: on SQLite
 that is BEGIN IMMEDIATE, which takes the write lock first; on PostgreSQL the
 rows read are locked (`FOR UPDATE`, `FOR SHARE`). Either way concurrent
 requests in other workers and hosts see each other's results and never act
-on a stale row.
+on a stale row. Each write records its event (`history.record`) in the same
+transaction: one `serials.created` per batch, one `serial.*` per change.
 """
 from peewee import SQL, chunked, fn
 
 from jobs import clock
 from jobs.errors import BadRequest
+from jobs.services import history
 from jobs.store.db import db
 from jobs.store.keyset import Keyset
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial
-from jobs.store.records import fetch, require, update_present
+from jobs.store.records import fetch, require, update_row
 from jobs.vocabulary import COMPLETED, IN_PROGRESS, SCRAPPED, SERIAL_STATUSES
 
 
@@ -69,6 +71,7 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
     Checks in order: 404 `Job not found`, 404 `Path not found`, 400
     `Path {pathId} does not belong to job {jobId}`. The counter is bumped in
     the same transaction as the insert, so numbers are never reused or shared.
+    Records one `serials.created` for the whole batch.
     """
     stamp = clock.now_ms()
     with db.atomic():
@@ -85,15 +88,41 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
         ]
         for batch in chunked(rows, INSERT_BATCH):
             Serial.insert_many(batch).execute()
+        data = {"quantity": quantity, "firstSerialId": rows[0]["id"],
+                "lastSerialId": rows[-1]["id"]}
+        history.record("serials.created", job_id, data, path_id=path_id,
+                       numbers=(first, first + quantity - 1))
     return rows
+
+
+def _step_names(path_id: str) -> list[str]:
+    query = ProcessStep.select(ProcessStep.name).where(ProcessStep.path == path_id)
+    return [name for (name,) in query.order_by(ProcessStep.order).tuples()]
+
+
+def _record(event_type: str, serial: dict, data: dict) -> None:
+    history.record(event_type, serial["job_id"], data, path_id=serial["path_id"],
+                   serial_id=serial["id"])
+
+
+def _next_step(at: int, names: list[str]) -> tuple[dict, str, dict]:
+    """Return the changes, event type and event data of an advance from step `at`."""
+    if at + 1 >= len(names):
+        return ({"current_step_index": -1, "status": COMPLETED}, "serial.completed",
+                {"fromStepIndex": at, "fromStep": names[at]})
+    return ({"current_step_index": at + 1, "status": IN_PROGRESS}, "serial.advanced",
+            {"fromStepIndex": at, "toStepIndex": at + 1, "fromStep": names[at],
+             "toStep": names[at + 1]})
 
 
 def advance_serial(serial_id: str) -> dict:
     """Move the serial one step forward; from the last step it becomes `completed` (-1).
 
-    Raises NotFound, BadRequest `Serial is already completed` or `Cannot
-    advance a scrapped serial`. The step count is read inside the write
-    transaction, so concurrent advances each move the serial exactly once.
+    Records `serial.advanced` (from/to step index and name), or
+    `serial.completed` from the last step. Raises NotFound, BadRequest
+    `Serial is already completed` or `Cannot advance a scrapped serial`. The
+    serial is read under the write lock, so concurrent advances each move it
+    exactly once.
     """
     with db.atomic():
         serial = fetch(Serial, serial_id, lock="FOR UPDATE")
@@ -101,16 +130,15 @@ def advance_serial(serial_id: str) -> dict:
             raise BadRequest("Serial is already completed")
         if serial["status"] == SCRAPPED:
             raise BadRequest("Cannot advance a scrapped serial")
-        steps = ProcessStep.select().where(ProcessStep.path == serial["path_id"]).count()
-        following = serial["current_step_index"] + 1
-        done = following >= steps
-        changes = {"current_step_index": -1 if done else following,
-                   "status": COMPLETED if done else IN_PROGRESS}
-        return update_present(Serial, serial_id, changes)
+        changes, event_type, data = _next_step(serial["current_step_index"],
+                                               _step_names(serial["path_id"]))
+        stored = update_row(Serial, serial_id, changes)
+        _record(event_type, serial, data)
+    return stored
 
 
 def scrap_serial(serial_id: str, reason: str, note: str | None = None) -> dict:
-    """Scrap serial `serial_id`, keeping its step index.
+    """Scrap serial `serial_id`, keeping its step index; records `serial.scrapped`.
 
     Raises NotFound, BadRequest `Serial is already scrapped` or `Cannot scrap
     a completed serial`; the status is read under the write lock.
@@ -121,5 +149,10 @@ def scrap_serial(serial_id: str, reason: str, note: str | None = None) -> dict:
             raise BadRequest("Serial is already scrapped")
         if serial["status"] == COMPLETED:
             raise BadRequest("Cannot scrap a completed serial")
-        changes = {"status": SCRAPPED, "scrap_reason": reason, "scrap_note": note}
-        return update_present(Serial, serial_id, changes)
+        stored = update_row(Serial, serial_id, {"status": SCRAPPED, "scrap_reason": reason,
+                                                "scrap_note": note})
+        at = serial["current_step_index"]
+        data = {"reason": reason, "note": note, "atStepIndex": at,
+                "atStep": _step_names(serial["path_id"])[at]}
+        _record("serial.scrapped", serial, {k: v for k, v in data.items() if v is not None})
+    return stored

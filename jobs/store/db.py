@@ -45,15 +45,25 @@ _write_lock_observer: Callable[[float], None] = _ignore
 
 
 def observe_write_lock_waits(observer: Callable[[float], None]) -> None:
-    """Call `observer(seconds)` after every SQLite write transaction's BEGIN (docs/operations.md).
+    """Call `observer(seconds)` after each write transaction's wait for the write lock.
 
-    The seconds are how long `BEGIN IMMEDIATE` took: the wait for the write
-    lock, recorded whether or not the lock was had before the busy timeout.
-    PostgreSQL takes no lock at BEGIN, so nothing is observed there. One
-    observer at a time; a new one replaces the last.
+    SQLite: how long `BEGIN IMMEDIATE` took. PostgreSQL: how long the
+    event-order lock took (`lock_event_order`), which every write takes once,
+    right before its commit; row locks are not measured. Recorded whether
+    or not the lock was had before the timeout (docs/operations.md,
+    Metrics). One observer at a time; a new one replaces the last.
     """
     global _write_lock_observer
     _write_lock_observer = observer
+
+
+@contextmanager
+def _waiting_for_the_write_lock():
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        _write_lock_observer(time.perf_counter() - started)
 
 
 class SqliteFile(PooledSqliteDatabase):
@@ -101,11 +111,8 @@ class SqliteFile(PooledSqliteDatabase):
         if (lock_type or self._lock_type) not in WRITE_LOCKS:
             super().begin(lock_type)
             return
-        started = time.perf_counter()
-        try:
+        with _waiting_for_the_write_lock():
             super().begin(lock_type)
-        finally:
-            _write_lock_observer(time.perf_counter() - started)
 
     def check_writable(self) -> None:
         """Raise OperationalError unless this process may write the file (missing, read-only)."""
@@ -139,6 +146,8 @@ POSTGRES_SCHEMES = {"postgres": "postgresql+pool", "postgresql": "postgresql+poo
                     "postgres+pool": "postgresql+pool", "postgresql+pool": "postgresql+pool"}
 # Every host takes this advisory lock around a schema upgrade (jobs.store.schema).
 UPGRADE_LOCK_KEY = 7_300_001
+# Every write transaction takes this one right before it inserts its event.
+EVENT_LOCK_KEY = 7_300_002
 
 
 def make_database(url: str) -> Database:
@@ -201,6 +210,22 @@ def _with_advisory_lock(database: Database, transaction):
     with transaction:
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (UPGRADE_LOCK_KEY,))
         yield
+
+
+def lock_event_order() -> None:
+    """Make event ids follow commit order: call right before a transaction's event insert.
+
+    PostgreSQL hands out ids when rows are inserted, not when they commit, so
+    an event with a smaller id could commit after one with a larger id was
+    already read. Here each transaction takes one advisory lock before it
+    inserts its event and keeps it until it has committed: ids are taken and
+    committed one transaction at a time, in the same order. The lock is held
+    only for the insert and the commit. SQLite needs nothing: its write
+    transactions (`BEGIN IMMEDIATE`) already run one at a time.
+    """
+    if is_postgres():
+        with _waiting_for_the_write_lock():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (EVENT_LOCK_KEY,))
 
 
 def check_writable() -> None:

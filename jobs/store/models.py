@@ -1,9 +1,12 @@
-"""peewee models: the tables behind the API resources (docs/api.md: Job, Path, Serial).
+"""peewee models: the tables behind the API (docs/api.md: Job, Path, Serial, History; tokens).
 
 Timestamps are stored as integer milliseconds since the Unix epoch (UTC):
 exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
 """
+import json
+
 from peewee import (
+    AutoField,
     BigIntegerField,
     BooleanField,
     CharField,
@@ -133,5 +136,75 @@ class Secret(BaseModel):
     value = TextField()
 
 
-MODELS = [Job, Path, ProcessStep, Serial, Sequence]
+class Token(BaseModel):
+    """An API token (docs/api.md, Authentication and roles): only its secret's SHA-256 is kept.
+
+    A name is unique among tokens that are not revoked (a partial unique
+    index), so a revoked name can be given to a new token.
+    """
+
+    id = AutoField()
+    name = TextField()
+    role = TextField()
+    secret_sha256 = TextField(unique=True)
+    created_at = BigIntegerField()
+    last_used_at = BigIntegerField(null=True)
+    revoked_at = BigIntegerField(null=True)
+
+
+Token.add_index(Token.index(Token.name, unique=True, where=Token.revoked_at.is_null()))
+
+
+class JsonText(TextField):
+    """A JSON value stored as text, so its keys keep their order on every database."""
+
+    def db_value(self, value):
+        """Dump `value` as compact JSON text (None stays NULL)."""
+        return None if value is None else json.dumps(value, ensure_ascii=False,
+                                                     separators=(",", ":"))
+
+    def python_value(self, value):
+        """Parse the stored JSON text (NULL stays None)."""
+        return None if value is None else json.loads(value)
+
+
+class Event(BaseModel):
+    """One recorded change (docs/api.md, History): append-only, in the order of `id`.
+
+    `job_id`, `path_id` and `serial_id` are plain columns, not foreign keys:
+    the events of a deleted job or path stay. `first_number`/`last_number`
+    are the serial numbers a `serials.created` batch spans (a serial's
+    history finds its batch by them).
+    """
+
+    id = AutoField()
+    at = BigIntegerField()
+    type = TextField()
+    actor = TextField()
+    request_id = TextField()
+    job_id = TextField()
+    path_id = TextField(null=True)
+    serial_id = TextField(null=True)
+    data = JsonText()
+    first_number = IntegerField(null=True)
+    last_number = IntegerField(null=True)
+
+    class Meta:
+        # One (filter, id) index per filter of GET /api/events, so each
+        # filter reads its events in id order. The columns most events
+        # leave empty are indexed only where set (partial indexes), so that
+        # the hot writes (job and path updates) maintain three indexes, not six.
+        indexes = (
+            (("job_id", "id"), False),
+            (("type", "id"), False),
+            (("actor", "id"), False),
+        )
+
+
+Event.add_index(Event.index(Event.path_id, Event.id, where=Event.path_id.is_null(False)))
+Event.add_index(Event.index(Event.serial_id, Event.id, where=Event.serial_id.is_null(False)))
+Event.add_index(Event.index(Event.last_number, where=Event.last_number.is_null(False)))
+
+
+MODELS = [Job, Path, ProcessStep, Serial, Sequence, Token, Event]
 

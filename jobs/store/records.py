@@ -1,8 +1,11 @@
 """Row operations every resource shares: look up or 404, partial update, guarded delete.
 
+The write operations run inside the caller's write transaction, so that the
+change and its history event are stored together or not at all.
+
 A model's class name is the kind its 404 names (`Job not found: {id}`).
 The look-up and the partial update run on every GET and PUT, so their
-statements are compiled once per model and column set (`statements`).
+statements are compiled once per model, lock and column set (`statements`).
 """
 from peewee import SQL, Field, Model, fn
 
@@ -43,9 +46,10 @@ def require(model: type[Model], ident: str, lock: str | None = None) -> None:
     """Check that the `model` row `ident` exists without loading it (the look-up first).
 
     Every endpoint that must answer 404 before it reads the body calls this.
-    `lock` (`"FOR SHARE"`, `"FOR UPDATE"`) locks the row on PostgreSQL until
-    the transaction ends, so a concurrent delete waits for it (or it for the
-    delete, and then finds nothing). Raises NotFound `{Model} not found: {ident}`.
+    `lock` (`"FOR SHARE"`, `"FOR UPDATE"`; inside a write transaction) locks
+    the row on PostgreSQL until the transaction ends, so a concurrent delete
+    waits for it (or it for the delete, and then finds nothing). Raises
+    NotFound `{Model} not found: {ident}`.
     """
     if NUL in ident or not tuples(compile_once(_exists_by_key, model, lock), (ident,)):
         raise NotFound(model.__name__, ident)
@@ -54,7 +58,8 @@ def require(model: type[Model], ident: str, lock: str | None = None) -> None:
 def fetch(model: type[Model], ident: str, lock: str | None = None) -> dict:
     """Return the `model` row `ident` as a dict, locked as in `require`.
 
-    Raises NotFound `{Model} not found: {ident}`.
+    Before changing a row, fetch it with `lock="FOR UPDATE"`, so that what
+    was read is what the change replaces. Raises NotFound `{Model} not found: {ident}`.
     """
     row = None if NUL in ident else first_row(model, compile_once(_by_key, model, lock), (ident,))
     if row is None:
@@ -62,39 +67,33 @@ def fetch(model: type[Model], ident: str, lock: str | None = None) -> dict:
     return row
 
 
-def update_present(model: type[Model], ident: str, changes: dict) -> dict:
-    """Apply a partial update (docs/api.md, Update Job) to the `model` row `ident`.
+def update_row(model: type[Model], ident: str, changes: dict) -> dict:
+    """Write `changes` and `updated_at = now` to the `model` row `ident`; return the row as stored.
 
-    `changes` holds only the validated fields present in the body; with none,
-    nothing is written and the row is returned as stored. Otherwise one UPDATE
-    writes exactly those columns plus `updated_at` in a write transaction, so
-    a concurrent update of another field is never lost; identical values
-    still refresh `updated_at`. Last write wins. Returns the row as stored;
-    raises NotFound if it was deleted since the look-up.
+    A partial update (docs/api.md, Update Job): one UPDATE of exactly those
+    columns plus `updated_at` (`RETURNING` the row), so a concurrent update
+    of another field is never lost; identical values still refresh
+    `updated_at`; last write wins. Call inside the write transaction, after
+    `fetch(..., lock="FOR UPDATE")` found the row.
     """
-    if not changes:
-        return fetch(model, ident)
     values = {**changes, "updated_at": clock.now_ms()}
     fields = model._meta.fields
     params = tuple(fields[name].db_value(value) for name, value in values.items())
-    with db.atomic():
-        sql = compile_once(_update_by_key, model, tuple(values))
-        stored = first_row(model, sql, (*params, ident))
-    if stored is None:
-        raise NotFound(model.__name__, ident)
-    return stored
+    sql = compile_once(_update_by_key, model, tuple(values))
+    return first_row(model, sql, (*params, ident))
 
 
-def delete_unless_serials(model: type[Model], ident: str, link: Field) -> None:
+def delete_unless_serials(model: type[Model], ident: str, link: Field) -> dict:
     """Delete the `model` row `ident` (its children cascade) unless serials point at it via `link`.
 
-    The look-up and the count run inside the write transaction, so a serial
-    created concurrently cannot slip in between. Raises NotFound, or Conflict
-    `Cannot delete {kind}: it has {n} serial(s)`.
+    Call inside a write transaction: the row is locked first, so that a
+    serial created concurrently cannot slip in between the count and the
+    delete. Returns the deleted row; raises NotFound, or Conflict `Cannot
+    delete {kind}: it has {n} serial(s)`.
     """
-    with db.atomic():
-        require(model, ident, lock="FOR UPDATE")
-        count = Serial.select(fn.COUNT(Serial.id)).where(link == ident).scalar()
-        if count:
-            raise Conflict(f"Cannot delete {model.__name__.lower()}: it has {count} serial(s)")
-        model.delete().where(model._meta.primary_key == ident).execute()
+    row = fetch(model, ident, lock="FOR UPDATE")
+    count = Serial.select(fn.COUNT(Serial.id)).where(link == ident).scalar()
+    if count:
+        raise Conflict(f"Cannot delete {model.__name__.lower()}: it has {count} serial(s)")
+    model.delete().where(model._meta.primary_key == ident).execute()
+    return row

@@ -91,8 +91,12 @@ def first_row(model: type[Model], sql: str, params: tuple) -> dict | None:
 
 
 def query_rows(query: Query) -> list[dict]:
-    """Run a peewee `query` over all columns of its model; return the rows as dicts."""
-    return [as_row(query.model, row) for row in query.tuples()]
+    """Run a peewee `query` over all columns of its model; return the rows as dicts.
+
+    The raw rows are converted once, by `as_row` (peewee's own `tuples()`
+    would convert them first).
+    """
+    return rows(query.model, *query.sql())
 
 
 def tuples(sql: str, params: tuple) -> list[tuple]:

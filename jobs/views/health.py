@@ -7,7 +7,7 @@ health_schema = HealthSchema()
 
 
 @bp.get("/health")
-@contract(HealthSchema, errors={503: ("Service Unavailable",)})
+@contract(HealthSchema, role=None, errors={503: ("Service Unavailable",)})
 def health():
     """Health check: 200 `{"status": "ok"}` after a real `SELECT 1` on a writable file; else 503."""
     check_database()

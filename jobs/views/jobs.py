@@ -20,7 +20,7 @@ JOB_NOT_FOUND = {404: ("Job not found: {id}",)}
 
 
 @bp.get("/jobs")
-@contract(JobSchema(many=True), query=JobListSchema,
+@contract(JobSchema(many=True), query=JobListSchema, role="viewer",
           page=ListPage("jobs", "`createdAt`, then `id`"))
 def list_jobs():
     """List Jobs: 200 with the jobs that match the filters, oldest first, paged or streamed."""
@@ -29,7 +29,7 @@ def list_jobs():
 
 @bp.post("/jobs")
 @contract(
-    JobSchema, status=201, body=JobCreateSchema,
+    JobSchema, status=201, body=JobCreateSchema, role="planner",
     headers={"Location": "`/api/jobs/{id}` of the new job"},
     examples={"create": {"name": "JOB-2024-001", "goalQuantity": 50}},
 )
@@ -40,7 +40,7 @@ def create_job():
 
 
 @bp.get("/jobs/<job_id>")
-@contract(JobDetailSchema, errors=JOB_NOT_FOUND)
+@contract(JobDetailSchema, role="viewer", errors=JOB_NOT_FOUND)
 def get_job(job_id: str):
     """Get Job: 200 with the Job, its paths and progress."""
     return detail_schema.dump(service.job_detail(job_id))
@@ -48,7 +48,7 @@ def get_job(job_id: str):
 
 @bp.route("/jobs/<job_id>", methods=["PUT", "PATCH"])
 @contract(
-    JobSchema, body=JobUpdateSchema, errors=JOB_NOT_FOUND,
+    JobSchema, body=JobUpdateSchema, role="planner", errors=JOB_NOT_FOUND,
     examples={"both": {"name": "JOB-2024-001-REV2", "goalQuantity": 75},
               "goalQuantity": {"goalQuantity": 100}},
 )
@@ -60,7 +60,7 @@ def update_job(job_id: str):
 
 
 @bp.delete("/jobs/<job_id>")
-@contract(None, status=204,
+@contract(None, status=204, role="planner",
           errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)})
 def delete_job(job_id: str):
     """Delete Job: 204, or 404/409."""

@@ -7,7 +7,7 @@ from jobs.services.serials import count_by_status
 
 
 @metrics_bp.get("/metrics")
-@contract({"type": "string"}, media_type="text/plain")
+@contract({"type": "string"}, media_type="text/plain", role="viewer")
 def get_metrics():
     """Metrics: requests, durations, write-lock waits and serials by status as Prometheus text."""
     return Response(render(count_by_status), content_type=CONTENT_TYPE)

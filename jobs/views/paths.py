@@ -14,7 +14,7 @@ PATH_NOT_FOUND = {404: ("Path not found: {id}",)}
 
 @bp.post("/paths")
 @contract(
-    PathSchema, status=201, body=PathCreateSchema,
+    PathSchema, status=201, body=PathCreateSchema, role="planner",
     headers={"Location": "`/api/paths/{id}` of the new path"},
     errors={404: ("Job not found: {jobId}",)},
     examples={"create": {"jobId": "job_abc123", "name": "Main Route", "goalQuantity": 50,
@@ -27,14 +27,14 @@ def create_path():
 
 
 @bp.get("/paths/<path_id>")
-@contract(PathSchema, errors=PATH_NOT_FOUND)
+@contract(PathSchema, role="viewer", errors=PATH_NOT_FOUND)
 def get_path(path_id: str):
     """Get Path: 200 with the Path and its ordered steps."""
     return path_schema.dump(service.path_detail(path_id))
 
 
 @bp.route("/paths/<path_id>", methods=["PUT", "PATCH"])
-@contract(PathSchema, body=PathUpdateSchema, errors=PATH_NOT_FOUND)
+@contract(PathSchema, body=PathUpdateSchema, role="planner", errors=PATH_NOT_FOUND)
 def update_path(path_id: str):
     """Update Path: look up first, so a missing path is 404 whatever the body."""
     service.require_path(path_id)
@@ -43,7 +43,7 @@ def update_path(path_id: str):
 
 
 @bp.delete("/paths/<path_id>")
-@contract(None, status=204,
+@contract(None, status=204, role="planner",
           errors={**PATH_NOT_FOUND, 409: ("Cannot delete path: it has {n} serial(s)",)})
 def delete_path(path_id: str):
     """Delete Path: 204, or 404/409."""

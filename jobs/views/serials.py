@@ -14,7 +14,7 @@ SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
 @bp.post("/serials")
 @contract(
-    SerialSchema(many=True), status=201, body=SerialCreateSchema,
+    SerialSchema(many=True), status=201, body=SerialCreateSchema, role="operator",
     headers={"Location": "`/api/serials/{id}` of the first serial of the batch"},
     errors={404: ("Job not found: {jobId}", "Path not found: {pathId}"),
             400: ("Path {pathId} does not belong to job {jobId}",)},
@@ -27,21 +27,22 @@ def create_serials():
 
 
 @bp.get("/serials")
-@contract(SerialSchema(many=True), query=SerialListSchema, page=ListPage("serials", "number"))
+@contract(SerialSchema(many=True), query=SerialListSchema, role="viewer",
+          page=ListPage("serials", "number"))
 def list_serials():
     """List Serials: 200 with the serials that match the filters, by number, paged or streamed."""
     return service.serial_list(**list_filters())
 
 
 @bp.get("/serials/<serial_id>")
-@contract(SerialSchema, errors=SERIAL_NOT_FOUND)
+@contract(SerialSchema, role="viewer", errors=SERIAL_NOT_FOUND)
 def get_serial(serial_id: str):
     """Get Serial: 200 with the serial."""
     return serial_schema.dump(service.get_serial(serial_id))
 
 
 @bp.post("/serials/<serial_id>/advance")
-@contract(SerialSchema, errors={
+@contract(SerialSchema, role="operator", errors={
     **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial")})
 def advance_serial(serial_id: str):
     """Advance: one step forward, or complete from the last step."""
@@ -49,7 +50,7 @@ def advance_serial(serial_id: str):
 
 
 @bp.post("/serials/<serial_id>/scrap")
-@contract(SerialSchema, body=ScrapSchema, errors={
+@contract(SerialSchema, body=ScrapSchema, role="operator", errors={
     **SERIAL_NOT_FOUND, 400: ("Serial is already scrapped", "Cannot scrap a completed serial")})
 def scrap_serial(serial_id: str):
     """Scrap: look up first (404 whatever the body), then validate the body, then the rules."""

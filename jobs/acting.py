@@ -1,0 +1,38 @@
+"""Who is acting, in which request: set by the HTTP edge, read by the history service.
+
+A ContextVar, so that services learn the actor (a token's name, or
+`anonymous`) and the request id without importing Flask. Outside a request
+(the command line, a test calling a service) the actor is `anonymous` and
+the request id `-`, as in the log lines.
+"""
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The actor of the writes in progress and the id of the request that makes them."""
+
+    actor: str
+    request_id: str
+
+
+OUTSIDE_REQUESTS = Acting(ANONYMOUS, "-")
+_current: ContextVar[Acting] = ContextVar("acting", default=OUTSIDE_REQUESTS)
+
+
+def current() -> Acting:
+    """Return who is acting now (`OUTSIDE_REQUESTS` when nobody said)."""
+    return _current.get()
+
+
+def begin(actor: str, request_id: str) -> Token:
+    """Make `actor` and `request_id` current; return the token that `end` takes."""
+    return _current.set(Acting(actor, request_id))
+
+
+def end(token: Token) -> None:
+    """Restore what was current before the `begin` that returned `token`."""
+    _current.reset(token)

@@ -1,0 +1,113 @@
+"""The audit trail (docs/api.md, History): events recorded with each change, and read back.
+
+Every service write calls `record` inside the write transaction of its
+change, as the transaction's last statement: the change and its event are
+stored together or not at all. Event ids follow commit order, so a client
+that polls `after=<the last id it saw>` never skips one (`lock_event_order`).
+"""
+import re
+from functools import cache
+
+from peewee import Model
+
+from jobs import acting, clock
+from jobs.store.db import db, lock_event_order
+from jobs.store.models import Event, Job, Serial
+from jobs.store.records import fetch, require
+from jobs.store.statements import compile_once, placeholder, query_rows
+
+_INSERTED = ("at", "type", "actor", "request_id", "job_id", "path_id", "serial_id", "data",
+             "first_number", "last_number")
+_SNAKE = re.compile(r"_([a-z])")
+
+
+@cache
+def wire_name(column: str) -> str:
+    """Return a column's name on the wire: `goal_quantity` -> `goalQuantity`."""
+    return _SNAKE.sub(lambda match: match.group(1).upper(), column)
+
+
+def wire_fields(model: type[Model], values: dict) -> dict:
+    """Return `values` (columns of `model`) keyed by wire name, in the model's column order."""
+    return {wire_name(f.column_name): values[f.column_name]
+            for f in model._meta.sorted_fields if f.column_name in values}
+
+
+def changes(model: type[Model], before: dict, after: dict, written: dict) -> dict:
+    """Return an `*.updated` event's data: `{"changes": {field: [before, after]}}`.
+
+    One entry per column in `written` (the fields the body carried, equal
+    values included), by wire name, in the model's column order.
+    """
+    pairs = {column: [before[column], after[column]] for column in written}
+    return {"changes": wire_fields(model, pairs)}
+
+
+def _insert_event():
+    fields = Event._meta.fields
+    return Event.insert({fields[column]: placeholder() for column in _INSERTED})
+
+
+def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
+           serial_id: str | None = None, numbers: tuple[int, int] | None = None) -> None:
+    """Store one event of the current actor and request (`jobs.acting`).
+
+    Call inside the write transaction of the change, as its last statement.
+    `numbers` are the first and last serial numbers of a `serials.created`
+    batch. `at` is taken after the event-order lock, right before the insert:
+    the commit time to the millisecond, never decreasing along `id` (with
+    the hosts' clocks in step).
+    """
+    lock_event_order()
+    who = acting.current()
+    first, last = numbers or (None, None)
+    values = (clock.now_ms(), event_type, who.actor, who.request_id, job_id, path_id,
+              serial_id, Event.data.db_value(data), first, last)
+    db.execute_sql(compile_once(_insert_event), values)
+
+
+def _in_order(query) -> list[dict]:
+    return query_rows(query.order_by(Event.id))
+
+
+def job_history(job_id: str) -> list[dict]:
+    """Return the events of job `job_id`, its paths and its serial batches, oldest first.
+
+    That is every event of the job except its serials' own (`serial.*`).
+    Raises NotFound `Job not found: {id}` (also for a deleted job).
+    """
+    require(Job, job_id)
+    return _in_order(Event.select().where((Event.job_id == job_id) & Event.serial_id.is_null()))
+
+
+def _batch_of(number: int) -> list[dict]:
+    # Batches never share numbers: the first batch that ends at or after the
+    # number is the one, if it starts at or before it (a serial made before
+    # history was recorded has none).
+    query = Event.select().where(Event.last_number >= number).order_by(Event.last_number)
+    return [event for event in query_rows(query.limit(1)) if event["first_number"] <= number]
+
+
+def serial_history(serial_id: str) -> list[dict]:
+    """Return the `serials.created` event that made serial `serial_id`, then its own events.
+
+    Raises NotFound `Serial not found: {id}`.
+    """
+    serial = fetch(Serial, serial_id)
+    return _batch_of(serial["number"]) + _in_order(
+        Event.select().where(Event.serial_id == serial_id))
+
+
+def list_events(after: int | None = None, job_id: str | None = None, path_id: str | None = None,
+                serial_id: str | None = None, event_type: str | None = None,
+                actor: str | None = None) -> list[dict]:
+    """Return the events matching every filter given, by id; `after`: only larger ids."""
+    query = Event.select()
+    if after is not None:
+        query = query.where(Event.id > after)
+    exact = ((Event.job_id, job_id), (Event.path_id, path_id), (Event.serial_id, serial_id),
+             (Event.type, event_type), (Event.actor, actor))
+    for column, value in exact:
+        if value is not None:
+            query = query.where(column == value)
+    return _in_order(query)
