@@ -2,8 +2,8 @@
 from marshmallow import fields
 
 from schemas.base import WireSchema
-from schemas.fields import PlainString, QueryInteger, Timestamp
-from schemas.query import QuerySchema
+from schemas.fields import QueryInteger, Timestamp
+from schemas.query import PageQuerySchema, QueryText
 
 
 class EventSchema(WireSchema):
@@ -20,12 +20,16 @@ class EventSchema(WireSchema):
     data = fields.Dict(required=True, metadata={"description": "by type (docs/api.md, History)"})
 
 
-class EventFilterSchema(QuerySchema):
-    """GET /api/events query: `after` (an event id) and exact-match filters; all optional."""
+class HistoryQuerySchema(PageQuerySchema):
+    """A job's or a serial's history: `limit` and `cursor` only."""
+
+
+class EventListSchema(PageQuerySchema):
+    """GET /api/events query: `limit`, `cursor`, `after` (an event id) and exact-match filters."""
 
     after = QueryInteger()
-    job_id = PlainString(data_key="jobId")
-    path_id = PlainString(data_key="pathId")
-    serial_id = PlainString(data_key="serialId")
-    event_type = PlainString(data_key="type")
-    actor = PlainString()
+    job_id = QueryText(data_key="jobId")
+    path_id = QueryText(data_key="pathId")
+    serial_id = QueryText(data_key="serialId")
+    event_type = QueryText(data_key="type")
+    actor = QueryText()

@@ -12,6 +12,7 @@ from peewee import Model
 
 from jobs import acting, clock
 from jobs.store.db import db, lock_event_order
+from jobs.store.keyset import Keyset
 from jobs.store.models import Event, Job, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, query_rows
@@ -66,48 +67,41 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
     db.execute_sql(compile_once(_insert_event), values)
 
 
-def _in_order(query) -> list[dict]:
-    return query_rows(query.order_by(Event.id))
-
-
-def job_history(job_id: str) -> list[dict]:
+def job_history(job_id: str) -> Keyset:
     """Return the events of job `job_id`, its paths and its serial batches, oldest first.
 
     That is every event of the job except its serials' own (`serial.*`).
     Raises NotFound `Job not found: {id}` (also for a deleted job).
     """
     require(Job, job_id)
-    return _in_order(Event.select().where((Event.job_id == job_id) & Event.serial_id.is_null()))
+    return Keyset(Event, (Event.id,), (Event.job_id == job_id, Event.serial_id.is_null()))
 
 
-def _batch_of(number: int) -> list[dict]:
+def _batch_of(number: int) -> int | None:
     # Batches never share numbers: the first batch that ends at or after the
     # number is the one, if it starts at or before it (a serial made before
     # history was recorded has none).
     query = Event.select().where(Event.last_number >= number).order_by(Event.last_number)
-    return [event for event in query_rows(query.limit(1)) if event["first_number"] <= number]
+    batch = next(iter(query_rows(query.limit(1))), None)
+    return batch["id"] if batch and batch["first_number"] <= number else None
 
 
-def serial_history(serial_id: str) -> list[dict]:
+def serial_history(serial_id: str) -> Keyset:
     """Return the `serials.created` event that made serial `serial_id`, then its own events.
 
     Raises NotFound `Serial not found: {id}`.
     """
-    serial = fetch(Serial, serial_id)
-    return _batch_of(serial["number"]) + _in_order(
-        Event.select().where(Event.serial_id == serial_id))
+    batch = _batch_of(fetch(Serial, serial_id)["number"])
+    return Keyset(Event, (Event.id,), ((Event.serial_id == serial_id) | (Event.id == batch),))
 
 
-def list_events(after: int | None = None, job_id: str | None = None, path_id: str | None = None,
-                serial_id: str | None = None, event_type: str | None = None,
-                actor: str | None = None) -> list[dict]:
+def event_list(after: int | None = None, job_id: str | None = None, path_id: str | None = None,
+               serial_id: str | None = None, event_type: str | None = None,
+               actor: str | None = None) -> Keyset:
     """Return the events matching every filter given, by id; `after`: only larger ids."""
-    query = Event.select()
-    if after is not None:
-        query = query.where(Event.id > after)
     exact = ((Event.job_id, job_id), (Event.path_id, path_id), (Event.serial_id, serial_id),
              (Event.type, event_type), (Event.actor, actor))
-    for column, value in exact:
-        if value is not None:
-            query = query.where(column == value)
-    return _in_order(query)
+    conditions = [column == value for column, value in exact if value is not None]
+    if after is not None:
+        conditions.append(Event.id > after)
+    return Keyset(Event, (Event.id,), tuple(conditions))
