@@ -22,12 +22,15 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 os.makedirs(METRICS_DIR, exist_ok=True)
 
-from jobs.http.logs import log_format  # noqa: E402 (the app's package: after the environment)
+from jobs.http.logs import log_format, log_to_stderr  # noqa: E402 (after the environment)
 
 try:
     LOG_FORMAT = log_format(os.environ.get("LOG_FORMAT", "text"))
 except ValueError as error:
     sys.exit(str(error))
+# The app's records (with their request id) go to stderr beside gunicorn's own, from
+# the start: with preload_app the app is built, and may log, before any server hook runs.
+log_to_stderr(LOG_FORMAT)
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
@@ -64,12 +67,10 @@ if LOG_FORMAT == "json":
 
 
 def on_starting(server):
-    """Empty the metrics directory; log the app's records to stderr beside gunicorn's own."""
-    from jobs.http.logs import log_to_stderr
+    """Empty the metrics directory."""
     from jobs.http.multiprocess import clear
 
     clear(METRICS_DIR)
-    log_to_stderr(LOG_FORMAT)
 
 
 def post_worker_init(worker):

@@ -4,11 +4,14 @@ Usage: `python bench/load_bench.py [--against bare|databases] [--seconds 5] [--r
 [--connections 32] [--before DIR]` (needs wrk: `apt-get install wrk`;
 `databases` also needs Debian's postgresql and nginx). Starts gunicorns from
 gunicorn.conf.py on loopback. `bare` (the default): `bench.bare_app:app`, the
-service (`wsgi:app`, temp SQLite) and, with `--before`, the service from
+service (`wsgi:app`, temp SQLite) with authentication on (a planner token on
+every request, an event recorded with every write), the service with it off,
+the service and bare Flask each behind deploy/'s nginx, and, with
+`--before`, the service from
 another checkout (e.g. `git archive` of an older commit unpacked in DIR), so
 that a change is measured against its predecessor in the same run.
-`databases`: the service on SQLite, on PostgreSQL (a throwaway cluster), and
-two service hosts on that PostgreSQL behind deploy/'s nginx. For PUT (the
+`databases`: the service (authentication on) on SQLite, on PostgreSQL (a
+throwaway cluster), and two service hosts on that PostgreSQL behind deploy/'s nginx. For PUT (the
 Update Job example's body) and GET on /api/jobs/<id> it alternates the
 targets `--rounds` times and prints the median req/s, p50 and p99 of each,
 the server CPU time per request (the figure least moved by other load on a
@@ -28,7 +31,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.live import Gunicorn, Nginx  # noqa: E402
+from tests.live import Gunicorn, Nginx, flask_command  # noqa: E402
 from tests.postgres import Cluster  # noqa: E402
 
 SEED_PUT = '{"name": "JOB-2024-001-REV2", "goalQuantity": 75}'
@@ -38,6 +41,7 @@ SEED_JOB = {"name": "JOB-2024-001", "goalQuantity": 50, "jiraTicketKey": "PI-42"
 PUT_SCRIPT = (f"wrk.method = 'PUT'\nwrk.body = '{SEED_PUT}'\n"
               "wrk.headers['Content-Type'] = 'application/json'\n")
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+AUTH_ON = {"AUTH_REQUIRED": "true"}
 
 
 def cpu_seconds(servers: list[Gunicorn]) -> float:
@@ -50,9 +54,10 @@ def cpu_seconds(servers: list[Gunicorn]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(url: str, servers: list[Gunicorn], args, script: Path | None) -> dict:
+def run_wrk(url: str, servers: list[Gunicorn], token: str, args, script: Path | None) -> dict:
     """Run wrk once against `url`: req/s, p50/p99 and server CPU per request in ms, errors."""
-    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", url]
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
+               "-H", f"Authorization: Bearer {token}", url]
     if script:
         command[1:1] = ["-s", str(script)]
     cpu_before = cpu_seconds(servers)
@@ -76,12 +81,12 @@ def to_ms(value: str) -> float:
 def compare(method: str, targets: dict, args, script: Path | None) -> None:
     """Alternate the targets `args.rounds` times; print medians and the ratios to the first.
 
-    `targets` maps a name to (URL, the gunicorns that serve it).
+    `targets` maps a name to (URL, the gunicorns that serve it, the planner token).
     """
     runs = {name: [] for name in targets}
     for _ in range(args.rounds):
-        for name, (url, server) in targets.items():
-            runs[name].append(run_wrk(url, server, args, script))
+        for name, (url, servers, token) in targets.items():
+            runs[name].append(run_wrk(url, servers, token, args, script))
     medians = {}
     for name, results in runs.items():
         medians[name] = {key: statistics.median(r[key] for r in results)
@@ -92,34 +97,46 @@ def compare(method: str, targets: dict, args, script: Path | None) -> None:
               f"p99 {m['p99']:6.2f} ms  cpu {m['cpu']:.3f} ms/req  errors {errors}")
     first, *others = targets
     for name in others:
-        ratio = medians[name]["rps"] / medians[first]["rps"]
-        cpu_ratio = medians[first]["cpu"] / medians[name]["cpu"]
-        print(f"{method:4} ratio {name}/{first} = {ratio:.2f} (req/s), {cpu_ratio:.2f} (cpu/req)")
+        # Behind nginx, a target is set against bare Flask behind nginx.
+        base = "bare+nginx" if name.endswith("+nginx") and name != "bare+nginx" else first
+        ratio = medians[name]["rps"] / medians[base]["rps"]
+        cpu_ratio = medians[base]["cpu"] / medians[name]["cpu"]
+        print(f"{method:4} ratio {name}/{base} = {ratio:.2f} (req/s), {cpu_ratio:.2f} (cpu/req)")
 
 
 def bare_targets(tmp: Path, stack: ExitStack, before: Path | None) -> dict:
-    """Bare Flask first, then the service on SQLite (and `before`'s); name -> (URL, [gunicorns])."""
+    """Bare Flask first, then the service on SQLite with authentication on (every request
+    checks the bench's planner token, every write records its event) and off (and
+    `before`'s); name -> (URL, [gunicorns])."""
     servers = {"bare": Gunicorn(tmp / "bare.db", workers=None, app="bench.bare_app:app"),
-               "service": Gunicorn(tmp / "service.db", workers=None)}
+               "service": Gunicorn(tmp / "service.db", workers=None, env=AUTH_ON),
+               "auth off": Gunicorn(tmp / "open.db", workers=None)}
     if before:
         servers["before"] = Gunicorn(tmp / "before.db", workers=None, root=before)
-    return {name: (stack.enter_context(running(server)).base, [server])
-            for name, server in servers.items()}
+    targets = {name: (stack.enter_context(running(server)).base, [server], name == "service")
+               for name, server in servers.items()}
+    for name in ("bare", "service"):
+        (tmp / name).mkdir()
+        proxy = Nginx(tmp / name, servers[name].port)
+        stack.callback(proxy.stop)
+        targets[f"{name}+nginx"] = (proxy.base, [servers[name]], name == "service")
+    return targets
 
 
 def database_targets(tmp: Path, stack: ExitStack, before: Path | None) -> dict:
-    """The service on SQLite, on PostgreSQL, and two hosts on PostgreSQL behind nginx."""
+    """The service on SQLite, on PostgreSQL, and two hosts on PostgreSQL behind nginx,
+    all with authentication on."""
     cluster = Cluster()
     stack.callback(cluster.stop)
     url = cluster.create_database("bench")
-    sqlite = stack.enter_context(running(Gunicorn(tmp / "service.db", workers=None)))
-    hosts = [stack.enter_context(running(Gunicorn(tmp / f"pg{i}.db", workers=None,
+    sqlite = stack.enter_context(running(Gunicorn(tmp / "service.db", workers=None, env=AUTH_ON)))
+    hosts = [stack.enter_context(running(Gunicorn(tmp / f"pg{i}.db", workers=None, env=AUTH_ON,
                                                   database_url=url))) for i in (1, 2)]
     (tmp / "nginx").mkdir()
     proxy = Nginx(tmp / "nginx", *(h.port for h in hosts))
     stack.callback(proxy.stop)
-    return {"sqlite": (sqlite.base, [sqlite]), "postgresql": (hosts[0].base, hosts[:1]),
-            "2 pg hosts": (proxy.base, hosts)}
+    return {"sqlite": (sqlite.base, [sqlite], True), "postgresql": (hosts[0].base, hosts[:1], True),
+            "2 pg hosts": (proxy.base, hosts, True)}
 
 
 @contextmanager
@@ -145,8 +162,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         tmp = Path(tmp)
         make = bare_targets if args.against == "bare" else database_targets
-        targets = {name: (base + job_path(base), servers)
-                   for name, (base, servers) in make(tmp, stack, args.before).items()}
+        tokens = {"": ""}
+        targets = {}
+        for name, (base, servers, authenticated) in make(tmp, stack, args.before).items():
+            url = servers[0].database_url if authenticated else ""
+            if url not in tokens:
+                tokens[url] = flask_command(url, "token", "create", "bench", "--role", "planner")
+            targets[name] = (base + job_path(base, tokens[url]), servers, tokens[url])
         script = tmp / "put.lua"
         script.write_text(PUT_SCRIPT)
         print(f"{args.connections} connections, {args.seconds} s x {args.rounds} rounds each, "
@@ -155,9 +177,10 @@ def main() -> None:
         compare("GET", targets, args, None)
 
 
-def job_path(base: str) -> str:
+def job_path(base: str, token: str) -> str:
     """Create the example job through `base` (bare Flask ignores it); return its URL path."""
-    response = requests.post(f"{base}/api/jobs", json=SEED_JOB, timeout=10)
+    response = requests.post(f"{base}/api/jobs", json=SEED_JOB, timeout=10,
+                             headers={"Authorization": f"Bearer {token}"})
     job = response.json() if response.status_code == 201 else {"id": "job_bare"}
     return f"/api/jobs/{job['id']}"
 

@@ -86,8 +86,18 @@ def log_handler(stream: TextIO, log_format: str) -> logging.Handler:
     return handler
 
 
+STDERR_HANDLER = "shop-jobs-stderr"
+
+
 def log_to_stderr(log_format: str, level: int = logging.INFO) -> None:
-    """Send records that reach the root logger to stderr in `log_format` (gunicorn.conf.py)."""
+    """Send records that reach the root logger to stderr in `log_format` (gunicorn.conf.py).
+
+    Called again, it replaces the handler it added before instead of adding a second.
+    """
     root = logging.getLogger()
-    root.addHandler(log_handler(sys.stderr, log_format))
+    for handler in [h for h in root.handlers if getattr(h, "name", None) == STDERR_HANDLER]:
+        root.removeHandler(handler)
+    handler = log_handler(sys.stderr, log_format)
+    handler.name = STDERR_HANDLER
+    root.addHandler(handler)
     root.setLevel(level)
