@@ -10,6 +10,7 @@ from jobs.cli import register_commands
 from jobs.http import access, bp
 from jobs.http.auth import init_auth
 from jobs.http.envelope import register_error_handlers
+from jobs.http.json import OrjsonProvider
 from jobs.http.logs import log_format
 from jobs.http.metrics import init_metrics, metrics_bp
 from jobs.http.request_id import init_request_ids
@@ -59,8 +60,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         # Only the default database lives there; a deployment's user may not
         # be allowed to create folders beside the code.
         os.makedirs(app.instance_path, exist_ok=True)
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app.json = OrjsonProvider(app)
     app.url_map.merge_slashes = False
     _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
