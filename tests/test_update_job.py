@@ -137,6 +137,12 @@ def test_invalid_field_is_400_and_changes_nothing(client, job, body, field, mess
     ('{"goalQuantity": 1' + "0" * 5000 + "}", "goalQuantity must be at most 2147483647"),
     ('{"goalQuantity": 1e-400}', "goalQuantity must be an integer"),
     ('{"goalQuantity": 7.0e1}', None),
+    # Exponents beyond what Decimal holds (found black-box: these were 500s).
+    ('{"goalQuantity": 1e1000000000000000000}', "goalQuantity must be at most 2147483647"),
+    ('{"goalQuantity": -1e9999999999999999999}', "goalQuantity must be greater than 0"),
+    ('{"goalQuantity": 1e-9999999999999999999}', "goalQuantity must be an integer"),
+    ('{"goalQuantity": 0e9999999999999999999}', "goalQuantity must be greater than 0"),
+    ('{"goalQuantity": 70, "jiraTicketKey": 1e9999999999999999999}', None),
 ])
 def test_extreme_numbers(client, job, raw, message):
     response = client.put(f"/api/jobs/{job['id']}", data=raw, content_type="application/json")

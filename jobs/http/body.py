@@ -1,7 +1,7 @@
 """Reading request bodies (docs/api.md, Conventions: Request bodies)."""
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask import request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -15,10 +15,25 @@ NOT_JSON_MEDIA_TYPE = "Content-Type must be application/json"
 UNSUPPORTED_ENCODING = "Content-Encoding is not supported"
 # A \uD800-\uDFFF escape may decode to a lone surrogate, which is not storable text.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_BEYOND_LARGE = Decimal("Infinity")
+_BEYOND_SMALL = Decimal("1E-999999999999999999")
 
 
 def _reject_constant(token: str):
     raise ValueError(f"{token} is not valid JSON")
+
+
+def _number(text: str) -> Decimal:
+    """A JSON number as an exact Decimal; one whose exponent is beyond what Decimal holds
+    (10**18 and more) as the value every check treats alike: 0, ±Infinity, or ±the tiniest."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        mantissa, _, exponent = text.lower().partition("e")
+        if Decimal(mantissa) == 0:
+            return Decimal(0)
+        size = _BEYOND_LARGE if int(exponent) > 0 else _BEYOND_SMALL
+        return size.copy_sign(Decimal(mantissa))
 
 
 def parse_json(raw: bytes):
@@ -29,7 +44,7 @@ def parse_json(raw: bytes):
     try:
         value = json.loads(
             raw.decode("utf-8"),
-            parse_float=Decimal,
+            parse_float=_number,
             parse_int=Decimal,
             parse_constant=_reject_constant,
         )
