@@ -35,6 +35,12 @@ class Conflict(ApiError):
     status = 409
 
 
+class Unprocessable(ApiError):
+    """422: the request is well formed but cannot be applied (an Idempotency-Key reused)."""
+
+    status = 422
+
+
 class UnsupportedMediaType(ApiError):
     """415: a non-empty body that is not `application/json`."""
 

@@ -29,7 +29,7 @@ def list_jobs():
 
 @bp.post("/jobs")
 @contract(
-    JobSchema, status=201, body=JobCreateSchema, role="planner",
+    JobSchema, status=201, body=JobCreateSchema, idempotent=True, role="planner",
     headers={"Location": "`/api/jobs/{id}` of the new job"},
     examples={"create": {"name": "JOB-2024-001", "goalQuantity": 50}},
 )

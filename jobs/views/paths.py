@@ -14,7 +14,7 @@ PATH_NOT_FOUND = {404: ("Path not found: {id}",)}
 
 @bp.post("/paths")
 @contract(
-    PathSchema, status=201, body=PathCreateSchema, role="planner",
+    PathSchema, status=201, body=PathCreateSchema, idempotent=True, role="planner",
     headers={"Location": "`/api/paths/{id}` of the new path"},
     errors={404: ("Job not found: {jobId}",)},
     examples={"create": {"jobId": "job_abc123", "name": "Main Route", "goalQuantity": 50,

@@ -14,7 +14,8 @@ SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
 @bp.post("/serials")
 @contract(
-    SerialSchema(many=True), status=201, body=SerialCreateSchema, role="operator",
+    SerialSchema(many=True), status=201, body=SerialCreateSchema, idempotent=True,
+    role="operator",
     headers={"Location": "`/api/serials/{id}` of the first serial of the batch"},
     errors={404: ("Job not found: {jobId}", "Path not found: {pathId}"),
             400: ("Path {pathId} does not belong to job {jobId}",)},
@@ -42,7 +43,7 @@ def get_serial(serial_id: str):
 
 
 @bp.post("/serials/<serial_id>/advance")
-@contract(SerialSchema, role="operator", errors={
+@contract(SerialSchema, idempotent=True, role="operator", errors={
     **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial")})
 def advance_serial(serial_id: str):
     """Advance: one step forward, or complete from the last step."""
@@ -50,7 +51,7 @@ def advance_serial(serial_id: str):
 
 
 @bp.post("/serials/<serial_id>/scrap")
-@contract(SerialSchema, body=ScrapSchema, role="operator", errors={
+@contract(SerialSchema, body=ScrapSchema, idempotent=True, role="operator", errors={
     **SERIAL_NOT_FOUND, 400: ("Serial is already scrapped", "Cannot scrap a completed serial")})
 def scrap_serial(serial_id: str):
     """Scrap: look up first (404 whatever the body), then validate the body, then the rules."""
