@@ -37,6 +37,7 @@ from jobs.http.idempotency import HEADER as IDEMPOTENCY_KEY
 from jobs.http.idempotency import IN_PROGRESS, INVALID_KEY, KEY_MAX, OTHER_REQUEST, REPLAYED
 from schemas.error import ErrorSchema
 from schemas.fields import (
+    INT_MAX,
     NAME_MAX,
     Boolean,
     Choice,
@@ -45,6 +46,7 @@ from schemas.fields import (
     PlainString,
     QueryInteger,
     Reference,
+    StepIndex,
     StringList,
     Timestamp,
     WireField,
@@ -211,6 +213,8 @@ def _wire_field_properties(self, wire_field, **kwargs) -> dict:
         return {"pattern": NO_NUL, **bound}
     if isinstance(wire_field, JsonInteger):
         return {"minimum": 1, "maximum": wire_field.maximum}
+    if isinstance(wire_field, StepIndex):
+        return {"minimum": 0, "maximum": INT_MAX}
     if isinstance(wire_field, Name):
         return {"minLength": 1, "pattern": NAME_PATTERN,
                 "description": "trimmed of leading and trailing whitespace before the checks, "
@@ -244,7 +248,7 @@ def _new_spec() -> APISpec:
         (StringList, "array", None), (Choice, "string", None), (Timestamp, "string", "date-time"),
         (Boolean, "boolean", None), (PageLimit, "integer", None), (Cursor, "string", None),
         (QueryTimestamp, "string", None), (QueryText, "string", None),
-        (QueryInteger, "integer", None),
+        (QueryInteger, "integer", None), (StepIndex, "integer", None),
     ):
         converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
     converter.add_attribute_function(_wire_field_properties)

@@ -3,11 +3,18 @@ from flask import url_for
 
 from jobs.http import ListPage, bp, contract, json_body, list_filters
 from jobs.services import serials as service
-from schemas.serial import ScrapSchema, SerialCreateSchema, SerialListSchema, SerialSchema
+from schemas.serial import (
+    AdvanceSchema,
+    ScrapSchema,
+    SerialCreateSchema,
+    SerialListSchema,
+    SerialSchema,
+)
 
 serial_schema = SerialSchema()
 create_schema = SerialCreateSchema()
 scrap_schema = ScrapSchema()
+advance_schema = AdvanceSchema()
 
 SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
@@ -43,11 +50,15 @@ def get_serial(serial_id: str):
 
 
 @bp.post("/serials/<serial_id>/advance")
-@contract(SerialSchema, idempotent=True, role="operator", errors={
-    **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial")})
+@contract(SerialSchema, body=AdvanceSchema, idempotent=True, role="operator", errors={
+    **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial"),
+    409: ("Serial {id} is at step {currentStepIndex}, not {expectedStepIndex}",)},
+    examples={"conditional": {"expectedStepIndex": 2}})
 def advance_serial(serial_id: str):
-    """Advance: one step forward, or complete from the last step."""
-    return serial_schema.dump(service.advance_serial(serial_id))
+    """Advance: one step forward, or complete from the last step; 404, body, rules, then step."""
+    service.require_serial(serial_id)
+    fields = advance_schema.load(json_body())
+    return serial_schema.dump(service.advance_serial(serial_id, **fields))
 
 
 @bp.post("/serials/<serial_id>/scrap")
