@@ -50,6 +50,8 @@ class Contract:
     not open. `jobs.http.auth` enforces it; the OpenAPI document shows it.
     `idempotent`: the POST honours `Idempotency-Key` (docs/api.md, Retries and
     concurrency), enforced by `jobs.http.idempotency` and shown in the document.
+    `if_match`: the route honours `If-Match`; its 412 message (the view
+    passes `jobs.http.preconditions.if_match()` to its service).
     """
 
     response: type[Schema] | Schema | dict | None
@@ -63,6 +65,7 @@ class Contract:
     page: ListPage | None = None
     role: str | None = ROLES[-1]
     idempotent: bool = False
+    if_match: str | None = None
 
     def __post_init__(self):
         if self.role is not None and self.role not in ROLES:

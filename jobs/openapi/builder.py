@@ -96,6 +96,11 @@ _KEY_PARAMETER = {
 _KEY_ERRORS = {400: (INVALID_KEY,), 409: (IN_PROGRESS,), 422: (OTHER_REQUEST,)}
 _REPLAYED_HEADER = {REPLAYED: "`true` when this is the stored answer of an earlier request "
                               "with the same Idempotency-Key (nothing ran)"}
+_IF_MATCH_PARAMETER = {
+    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    "description": "`*` or a comma-separated list of ETags (strong; `W/` tags never match): "
+                   "when none is the current version, 412 and nothing changes. Without it "
+                   "the last write wins."}
 _CHALLENGE_HEADER = {"WWW-Authenticate": {
     "description": f"`{CHALLENGE}`, or `{INVALID_TOKEN_CHALLENGE}` for an unknown or "
                    "revoked token", "schema": {"type": "string"}}}
@@ -113,6 +118,8 @@ def _operation(declared: Contract, view, operation_id: str) -> dict:
     parameters = [{"in": "query", "schema": declared.query}] if declared.query else []
     if declared.idempotent:
         parameters.append(_KEY_PARAMETER)
+    if declared.if_match is not None:
+        parameters.append(_IF_MATCH_PARAMETER)
     if parameters:
         operation["parameters"] = parameters
     if declared.body is not None:
@@ -159,6 +166,8 @@ def _promised_errors(declared: Contract) -> dict[int, tuple[str, ...]]:
     promised = {**_auth_errors(declared)}
     for status, messages in (_KEY_ERRORS if declared.idempotent else {}).items():
         promised[status] = promised.get(status, ()) + messages
+    if declared.if_match is not None:
+        promised[412] = (declared.if_match,)
     return promised
 
 
