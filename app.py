@@ -38,7 +38,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     default 0; `LOG_FORMAT`, `text` or `json`, ValueError for anything
     else; `SECRET_KEY`, the key that signs list cursors, default the
     database's own; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default
-    false, anything else a ConfigError). The schema is brought up to date on start
+    false, anything else a ConfigError; `IDEMPOTENCY_KEY_HOURS`, how long an
+    Idempotency-Key is kept, default 24). The schema is brought up to date on start
     (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
@@ -51,6 +52,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         AUTH_REQUIRED=os.environ.get("AUTH_REQUIRED", "false"),
+        IDEMPOTENCY_KEY_HOURS=float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})

@@ -35,6 +35,18 @@ class Conflict(ApiError):
     status = 409
 
 
+class PreconditionFailed(ApiError):
+    """412: an `If-Match` names no current version of the resource."""
+
+    status = 412
+
+
+class Unprocessable(ApiError):
+    """422: the request is well formed but cannot be applied (an Idempotency-Key reused)."""
+
+    status = 422
+
+
 class UnsupportedMediaType(ApiError):
     """415: a non-empty body that is not `application/json`."""
 

@@ -83,6 +83,30 @@ class JsonInteger(WireField):
         return value
 
 
+class StepIndex(WireField):
+    """A JSON number that must be an integer >= 0: a step index (docs/api.md, Advance).
+
+    Every other value, `null`, strings and booleans included, fails with the
+    one message; integral numbers in any notation (`2.0`, `2e0`) are that
+    integer. Past `INT_MAX` no step can be meant: the same message. Loads to `int`.
+    """
+
+    default_error_messages = {
+        "null": "{field} must be a non-negative integer",
+        "invalid": "{field} must be a non-negative integer",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise self.make_error("invalid")
+        if not 0 <= value <= INT_MAX or value != int(value):
+            raise self.make_error("invalid")
+        return int(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 class Name(WireField):
     """A name string (docs/api.md, Conventions: Names): trimmed, non-empty, at most 255.
 

@@ -3,7 +3,7 @@ from marshmallow import fields
 
 from jobs.vocabulary import SCRAP_REASONS, SERIAL_STATUSES
 from schemas.base import WireSchema
-from schemas.fields import Choice, JsonInteger, PlainString, Reference, Timestamp
+from schemas.fields import Choice, JsonInteger, PlainString, Reference, StepIndex, Timestamp
 from schemas.query import PageQuerySchema, QueryText, QueryTimestamp
 
 MAX_BATCH = 10000
@@ -52,3 +52,9 @@ class ScrapSchema(WireSchema):
 
     reason = Choice(SCRAP_REASONS, required=True)
     note = PlainString(maximum=NOTE_MAX)
+
+
+class AdvanceSchema(WireSchema):
+    """POST /api/serials/{id}/advance body (optional): `expectedStepIndex`, an integer >= 0."""
+
+    expected_step_index = StepIndex(data_key="expectedStepIndex")

@@ -6,7 +6,8 @@ same document.
 
 Positive and negative cases; checks: no 5xx, the status is documented, the
 content type, headers and body match the document, schema-valid data is
-accepted and schema-invalid data rejected. Half the cases whose path names an
+accepted and schema-invalid data rejected (a schema-valid case gets a fresh
+Idempotency-Key and `If-Match: *`: see `stateful_headers`). Half the cases whose path names an
 object listed in `EXISTING` are pointed at one that exists, so success answers
 are checked too; schema-valid cases that carry a list `cursor` get one that a
 `next` link gave for their filters (or none, when there is no next page).
@@ -15,6 +16,8 @@ The server runs with AUTH_REQUIRED=true. Every case carries a planner token
 (schemathesis' auth provider), except the negative cases that leave the
 `Authorization` header out on purpose, which must get 401.
 """
+import uuid
+
 import pytest
 import requests
 import schemathesis
@@ -133,6 +136,22 @@ def real_cursor(server, http, path: str, query: dict) -> str | None:
     return response.links.get("next", {}).get("url", "").partition("&cursor=")[2] or None
 
 
+def stateful_headers(case, positive: bool) -> None:
+    """Make a case's state-dependent headers valid for the state too.
+
+    An Idempotency-Key already used on another request (422) and an If-Match
+    that is not the current version (412, answered before the body is read)
+    are refused by design, whatever their shape: a schema-valid case gets a
+    key of its own, and every case `If-Match: *` (any string is schema-valid,
+    so it is never what makes a case invalid).
+    """
+    headers = case.headers or {}
+    if positive and "Idempotency-Key" in headers:
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+    if "If-Match" in headers:
+        headers["If-Match"] = "*"
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
           suppress_health_check=list(HealthCheck))
@@ -149,6 +168,7 @@ def test_every_operation_keeps_the_contract(case, server, http, planner):
             del case.query["cursor"]
         else:
             case.query["cursor"] = cursor
+    stateful_headers(case, case.meta.generation.mode.is_positive)
     authorized = (case.headers or {}).get("Authorization") == PENDING
     if authorized:
         case.headers["Authorization"] = f"Bearer {CREDENTIALS['token']}"

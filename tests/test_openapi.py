@@ -76,7 +76,7 @@ def test_cli_prints_the_served_document(app, document):
 
 def test_update_job_documents_seed_messages_and_statuses(document):
     put = document["paths"]["/api/jobs/{job_id}"]["put"]
-    assert set(put["responses"]) == {"200", "400", "401", "403", "404", "413", "415"}
+    assert set(put["responses"]) == {"200", "400", "401", "403", "404", "412", "413", "415"}
     examples = put["responses"]["400"]["content"]["application/json"]["examples"]
     assert list(examples) == UPDATE_JOB_400
     assert examples["name cannot be empty"]["value"] == {
@@ -242,3 +242,57 @@ def test_lists_document_limit_cursor_filters_and_the_link_header(document, path,
     assert list(examples) == LIST_400[path]
     assert examples["cursor is not valid"]["value"]["data"] == {
         "errors": {"cursor": ["cursor is not valid"]}}
+
+
+POSTS = [("/api/jobs", "post"), ("/api/paths", "post"), ("/api/serials", "post"),
+         ("/api/serials/{serial_id}/advance", "post"), ("/api/serials/{serial_id}/scrap", "post")]
+
+
+def examples_of(operation: dict, status: str) -> list[str]:
+    return list(operation["responses"][status]["content"]["application/json"]["examples"])
+
+
+@pytest.mark.parametrize("path, method", POSTS)
+def test_every_post_documents_the_idempotency_key(document, path, method):
+    operation = document["paths"][path][method]
+    (parameter,) = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert (parameter["name"], parameter["required"]) == ("Idempotency-Key", False)
+    assert (parameter["schema"]["minLength"], parameter["schema"]["maxLength"]) == (1, 255)
+    success = next(s for s in operation["responses"] if s.startswith("2"))
+    assert "Idempotent-Replayed" in operation["responses"][success]["headers"]
+    assert "Idempotency-Key must be 1 to 255 visible ASCII characters" in examples_of(
+        operation, "400")
+    assert "A request with this Idempotency-Key is still being processed" in examples_of(
+        operation, "409")
+    assert examples_of(operation, "422") == [
+        "Idempotency-Key has already been used for a different request"]
+
+
+def test_no_other_route_takes_an_idempotency_key(document):
+    keyed = {(path, method) for path, operations in document["paths"].items()
+             for method, operation in operations.items() if isinstance(operation, dict)
+             and any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))}
+    assert keyed == set(POSTS)
+
+
+def test_advance_documents_expected_step_index_and_its_409(document):
+    operation = document["paths"]["/api/serials/{serial_id}/advance"]["post"]
+    assert operation["requestBody"]["required"] is False
+    assert "expectedStepIndex must be a non-negative integer" in examples_of(operation, "400")
+    assert "Serial {id} is at step {currentStepIndex}, not {expectedStepIndex}" in examples_of(
+        operation, "409")
+
+
+@pytest.mark.parametrize("path, kind", [("/api/jobs/{job_id}", "Job"),
+                                        ("/api/paths/{path_id}", "Path")])
+def test_jobs_and_paths_document_etag_and_if_match(document, path, kind):
+    operations = document["paths"][path]
+    for method in ("put", "patch", "delete"):
+        names = [p["name"] for p in operations[method]["parameters"] if p["in"] == "header"]
+        assert names == ["If-Match"]
+        assert examples_of(operations[method], "412") == [f"{kind} has changed since it was read"]
+    for method in ("get", "put"):
+        assert "ETag" in operations[method]["responses"]["200"]["headers"]
+    assert "If-Match" not in str(operations["get"].get("parameters", []))
+    create = document["paths"]["/api/jobs" if kind == "Job" else "/api/paths"]["post"]
+    assert "ETag" in create["responses"]["201"]["headers"]

@@ -58,9 +58,15 @@ def test_advance_missing_serial_is_404(client):
     assert response.json == error_body(404, "Not Found", "Serial not found: SN-00042")
 
 
-def test_advance_ignores_any_body(client, serial):
-    response = client.post(f"/api/serials/{serial['id']}/advance", data=b"{bad",
-                           content_type="text/plain")
+def test_advance_reads_its_optional_body_by_the_usual_rules(client, serial):
+    url = f"/api/serials/{serial['id']}/advance"
+    response = client.post(url, data=b"{bad", content_type="text/plain")
+    assert response.json == error_body(415, "Unsupported Media Type",
+                                       "Content-Type must be application/json")
+    response = client.post(url, data=b"{bad", content_type="application/json")
+    assert response.json == error_body(400, "Bad Request", "Request body must be valid JSON")
+    assert stored(client, "serials", serial["id"])["currentStepIndex"] == 0
+    response = client.post(url, json={"unknown": 1, "note": "x"})
     assert (response.status_code, response.json["currentStepIndex"]) == (200, 1)
 
 

@@ -47,7 +47,7 @@ def expected_changes(body: dict) -> dict | None:
     changes = {}
     if "name" in body:
         name = body["name"]
-        if not isinstance(name, str) or not 0 < len(name.strip()) <= NAME_MAX:
+        if not isinstance(name, str) or not 0 < len(name.strip()) <= NAME_MAX or "\x00" in name:
             return None
         changes["name"] = name.strip()
     if "goalQuantity" in body:

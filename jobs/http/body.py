@@ -3,7 +3,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask import request
+from flask import g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from jobs.errors import BadRequest, UnsupportedMediaType
@@ -55,6 +55,23 @@ def parse_json(raw: bytes):
     return value
 
 
+def raw_body() -> bytes:
+    """Return the request's body bytes, read once per request (what or why not is kept).
+
+    The Idempotency-Key check reads the body before the view does; both get
+    the same bytes, or the same error (BadRequest `Request body could not
+    be read`, werkzeug's 413).
+    """
+    if "raw_body" not in g:
+        try:
+            g.raw_body = _read_raw()
+        except Exception as error:
+            g.raw_body = error
+    if isinstance(g.raw_body, Exception):
+        raise g.raw_body
+    return g.raw_body
+
+
 def _read_raw() -> bytes:
     try:
         raw = request.get_data(cache=False)
@@ -80,7 +97,7 @@ def json_body() -> dict:
     not parse or is not an object; werkzeug
     raises 413 past `MAX_CONTENT_LENGTH`.
     """
-    raw = _read_raw()
+    raw = raw_body()
     if not raw:
         return {}
     if request.content_length is None and len(raw) >= request.max_content_length:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema
 
+from jobs.http.idempotency import idempotent
 from jobs.http.pages import paged
 from jobs.vocabulary import ROLES
 
@@ -47,6 +48,10 @@ class Contract:
     Authentication and roles), None for a route open to everyone. It
     defaults to the highest role, so a route that forgets to say is closed,
     not open. `jobs.http.auth` enforces it; the OpenAPI document shows it.
+    `idempotent`: the POST honours `Idempotency-Key` (docs/api.md, Retries and
+    concurrency), enforced by `jobs.http.idempotency` and shown in the document.
+    `if_match`: the route honours `If-Match`; its 412 message (the view
+    passes `jobs.http.preconditions.if_match()` to its service).
     """
 
     response: type[Schema] | Schema | dict | None
@@ -59,6 +64,8 @@ class Contract:
     media_type: str = JSON
     page: ListPage | None = None
     role: str | None = ROLES[-1]
+    idempotent: bool = False
+    if_match: str | None = None
 
     def __post_init__(self):
         if self.role is not None and self.role not in ROLES:
@@ -69,13 +76,16 @@ def contract(response, **promises) -> Callable:
     """Decorate a view with its `Contract(response, **promises)`.
 
     The view itself is unchanged, except that a `page` wraps it in
-    `jobs.http.pages.paged`, which turns the `Keyset` it returns into the answer.
+    `jobs.http.pages.paged`, which turns the `Keyset` it returns into the
+    answer, and `idempotent` in `jobs.http.idempotency.idempotent`.
     """
     declared = Contract(response, **promises)
 
     def attach(view: Callable) -> Callable:
         if declared.page is not None:
             view = paged(view, declared)
+        if declared.idempotent:
+            view = idempotent(view)
         view.contract = declared
         return view
 

@@ -33,8 +33,11 @@ from jobs.http.body import (
 )
 from jobs.http.contract import JSON, Contract, contract_of
 from jobs.http.envelope import HTTP_MESSAGES, error_body, flatten_errors
+from jobs.http.idempotency import HEADER as IDEMPOTENCY_KEY
+from jobs.http.idempotency import IN_PROGRESS, INVALID_KEY, KEY_MAX, OTHER_REQUEST, REPLAYED
 from schemas.error import ErrorSchema
 from schemas.fields import (
+    INT_MAX,
     NAME_MAX,
     Boolean,
     Choice,
@@ -43,6 +46,7 @@ from schemas.fields import (
     PlainString,
     QueryInteger,
     Reference,
+    StepIndex,
     StringList,
     Timestamp,
     WireField,
@@ -81,6 +85,22 @@ _BEARER = {"type": "http", "scheme": "bearer", "description": (
     "A token made with `flask --app app token create NAME --role ROLE` (`shop_` and 43 "
     "characters), sent as `Authorization: Bearer <token>`; checked when the service runs "
     "with AUTH_REQUIRED=true. Roles: viewer < operator < planner.")}
+_KEY_PARAMETER = {
+    "in": "header", "name": IDEMPOTENCY_KEY, "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX,
+               "pattern": "^[\\x21-\\x7E]+$"},
+    "description": "Makes the POST safe to retry: 1 to 255 visible ASCII characters, kept "
+                   "24 hours per actor. The same request sent again with the key gets the "
+                   "stored answer (with `Idempotent-Replayed: true`) and runs nothing; "
+                   "the key on another request is a 422 (docs/api.md, Retries and concurrency)."}
+_KEY_ERRORS = {400: (INVALID_KEY,), 409: (IN_PROGRESS,), 422: (OTHER_REQUEST,)}
+_REPLAYED_HEADER = {REPLAYED: "`true` when this is the stored answer of an earlier request "
+                              "with the same Idempotency-Key (nothing ran)"}
+_IF_MATCH_PARAMETER = {
+    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    "description": "`*` or a comma-separated list of ETags (strong; `W/` tags never match): "
+                   "when none is the current version, 412 and nothing changes. Without it "
+                   "the last write wins."}
 _CHALLENGE_HEADER = {"WWW-Authenticate": {
     "description": f"`{CHALLENGE}`, or `{INVALID_TOKEN_CHALLENGE}` for an unknown or "
                    "revoked token", "schema": {"type": "string"}}}
@@ -95,8 +115,13 @@ def _operation(declared: Contract, view, operation_id: str) -> dict:
         operation["security"] = [{SECURITY_SCHEME: []}]
     if description.strip():
         operation["description"] = description.strip()
-    if declared.query is not None:
-        operation["parameters"] = [{"in": "query", "schema": declared.query}]
+    parameters = [{"in": "query", "schema": declared.query}] if declared.query else []
+    if declared.idempotent:
+        parameters.append(_KEY_PARAMETER)
+    if declared.if_match is not None:
+        parameters.append(_IF_MATCH_PARAMETER)
+    if parameters:
+        operation["parameters"] = parameters
     if declared.body is not None:
         media = {"schema": declared.body}
         if declared.examples:
@@ -114,7 +139,8 @@ def _responses(declared: Contract) -> dict:
                                    "a page with `limit`, else the whole list")
     if declared.response is not None:
         success["content"] = {declared.media_type: {"schema": declared.response}}
-    headers = {**declared.headers, **({"Link": LINK} if declared.page is not None else {})}
+    headers = {**declared.headers, **({"Link": LINK} if declared.page is not None else {}),
+               **(_REPLAYED_HEADER if declared.idempotent else {})}
     if headers:
         success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
                               for name, text in headers.items()}
@@ -136,12 +162,21 @@ def _auth_errors(declared: Contract) -> dict[int, tuple[str, ...]]:
             403: (ROLE_REQUIRED.format(role=declared.role),)}
 
 
+def _promised_errors(declared: Contract) -> dict[int, tuple[str, ...]]:
+    promised = {**_auth_errors(declared)}
+    for status, messages in (_KEY_ERRORS if declared.idempotent else {}).items():
+        promised[status] = promised.get(status, ()) + messages
+    if declared.if_match is not None:
+        promised[412] = (declared.if_match,)
+    return promised
+
+
 def _error_examples(declared: Contract) -> dict[int, dict]:
     examples: dict[int, dict] = defaultdict(dict)
     documented = {**_BODY_ERRORS} if declared.body is not None else {}
     if declared.query is not None and issubclass(declared.query, QuerySchema):
         documented[400] = (REPEATED,)
-    for status, messages in (*_auth_errors(declared).items(), *declared.errors.items()):
+    for status, messages in (*_promised_errors(declared).items(), *declared.errors.items()):
         documented[status] = documented.get(status, ()) + tuple(messages)
     for status, messages in documented.items():
         for message in messages:
@@ -187,6 +222,8 @@ def _wire_field_properties(self, wire_field, **kwargs) -> dict:
         return {"pattern": NO_NUL, **bound}
     if isinstance(wire_field, JsonInteger):
         return {"minimum": 1, "maximum": wire_field.maximum}
+    if isinstance(wire_field, StepIndex):
+        return {"minimum": 0, "maximum": INT_MAX}
     if isinstance(wire_field, Name):
         return {"minLength": 1, "pattern": NAME_PATTERN,
                 "description": "trimmed of leading and trailing whitespace before the checks, "
@@ -220,7 +257,7 @@ def _new_spec() -> APISpec:
         (StringList, "array", None), (Choice, "string", None), (Timestamp, "string", "date-time"),
         (Boolean, "boolean", None), (PageLimit, "integer", None), (Cursor, "string", None),
         (QueryTimestamp, "string", None), (QueryText, "string", None),
-        (QueryInteger, "integer", None),
+        (QueryInteger, "integer", None), (StepIndex, "integer", None),
     ):
         converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
     converter.add_attribute_function(_wire_field_properties)

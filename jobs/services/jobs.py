@@ -8,6 +8,7 @@ from jobs import clock
 from jobs.services import history
 from jobs.services.paths import job_paths
 from jobs.services.progress import job_progress
+from jobs.services.versions import require_match, version
 from jobs.store.db import db, read_snapshot
 from jobs.store.keyset import Keyset, contains_text
 from jobs.store.models import Job, Serial
@@ -56,36 +57,58 @@ def create_job(fields: dict) -> dict:
     return row
 
 
-def require_job(job_id: str) -> None:
-    """Check that job `job_id` exists (the look-up first); raises NotFound."""
-    require(Job, job_id)
+CHANGED = "Job"
 
 
-def update_job(job_id: str, changes: dict) -> dict:
+def job_version(job: dict) -> str:
+    """Return the version (ETag) of a job row: its own stored columns only."""
+    return version(Job, job)
+
+
+def require_job(job_id: str, if_match=None) -> None:
+    """Check that job `job_id` exists (the look-up first), then `if_match` (an If-Match).
+
+    Raises NotFound, then PreconditionFailed `Job has changed since it was read`.
+    """
+    if if_match is None:
+        require(Job, job_id)
+    else:
+        require_match(if_match, job_version(fetch(Job, job_id)), CHANGED)
+
+
+def update_job(job_id: str, changes: dict, if_match=None) -> dict:
     """Apply a partial update (docs/api.md, Update Job, step 5) to job `job_id`.
 
     `changes` holds the validated `name`/`goal_quantity` present in the body.
     `{}` writes nothing (no event). Otherwise, in one write transaction: the
     job is read (the before-values of `job.updated`), one UPDATE writes
     those columns plus `updated_at` (`jobs.store.records.update_row`; last
-    write wins), and the event is recorded. Raises NotFound if the job was
-    deleted since the look-up.
+    write wins, unless `if_match` is given and no longer matches the locked
+    row: PreconditionFailed), and the event is recorded. Raises NotFound if
+    the job was deleted since the look-up.
     """
     if not changes:
-        return fetch(Job, job_id)
+        job = fetch(Job, job_id)
+        require_match(if_match, job_version(job), CHANGED)
+        return job
     with db.atomic():
         before = fetch(Job, job_id, lock="FOR UPDATE")
+        require_match(if_match, job_version(before), CHANGED)
         job = update_row(Job, job_id, changes)
         history.record("job.updated", job_id, history.changes(Job, before, job, changes))
     return job
 
 
-def delete_job(job_id: str) -> None:
+def delete_job(job_id: str, if_match=None) -> None:
     """Delete job `job_id` and, through the foreign keys, its paths and steps.
 
     Records one `job.deleted` (its paths go without events of their own).
-    Raises NotFound, or Conflict `Cannot delete job: it has {n} serial(s)`.
+    Raises NotFound, PreconditionFailed (`if_match` given and not matching
+    the locked row), or Conflict `Cannot delete job: it has {n} serial(s)`.
     """
+    def unchanged(job: dict) -> None:
+        require_match(if_match, job_version(job), CHANGED)
+
     with db.atomic():
-        job = delete_unless_serials(Job, job_id, Serial.job)
+        job = delete_unless_serials(Job, job_id, Serial.job, unchanged)
         history.record("job.deleted", job_id, {"name": job["name"]})

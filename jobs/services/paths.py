@@ -9,6 +9,7 @@ from peewee import chunked
 
 from jobs import clock
 from jobs.services import history
+from jobs.services.versions import require_match, version
 from jobs.store.db import db
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Serial
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
@@ -75,34 +76,65 @@ def create_path(fields: dict) -> dict:
     return _with_steps(path, step_rows)
 
 
-def require_path(path_id: str) -> None:
-    """Check that path `path_id` exists (the look-up first); raises NotFound."""
-    require(Path, path_id)
+CHANGED = "Path"
 
 
-def update_path(path_id: str, changes: dict) -> dict:
+def path_version(path: dict, steps: list[dict] | None = None) -> str:
+    """Return the version (ETag) of a path: its own stored columns and its steps'.
+
+    `steps` default to `path["steps"]` (a path as this module hands it out).
+    """
+    return version(Path, path, (ProcessStep, path["steps"] if steps is None else steps))
+
+
+def _require_unchanged(if_match, path: dict) -> None:
+    require_match(if_match, path_version(path, _steps_of_path(path["id"])), CHANGED)
+
+
+def require_path(path_id: str, if_match=None) -> None:
+    """Check that path `path_id` exists (the look-up first), then `if_match` (an If-Match).
+
+    Raises NotFound, then PreconditionFailed `Path has changed since it was read`.
+    """
+    if if_match is None:
+        require(Path, path_id)
+    else:
+        _require_unchanged(if_match, fetch(Path, path_id))
+
+
+def update_path(path_id: str, changes: dict, if_match=None) -> dict:
     """Update Path: the Update Job rules for `name`, `goal_quantity`, `advancement_mode`.
 
     `{}` writes nothing; otherwise the path is read, updated with one UPDATE
     (`jobs.store.records.update_row`) and `path.updated` recorded, in one
-    write transaction. Steps are not changed here. Raises NotFound if the
+    write transaction. Steps are not changed here. With `if_match`, the
+    locked row is checked first (PreconditionFailed). Raises NotFound if the
     path was deleted since the look-up.
     """
     if not changes:
-        return path_detail(path_id)
+        path = path_detail(path_id)
+        require_match(if_match, path_version(path), CHANGED)
+        return path
     with db.atomic():
         before = fetch(Path, path_id, lock="FOR UPDATE")
+        if if_match is not None:
+            _require_unchanged(if_match, before)
         path = update_row(Path, path_id, changes)
         history.record("path.updated", path["job_id"],
                        history.changes(Path, before, path, changes), path_id=path_id)
     return _with_steps(path, _steps_of_path(path_id))
 
 
-def delete_path(path_id: str) -> None:
+def delete_path(path_id: str, if_match=None) -> None:
     """Delete path `path_id` and its steps; records `path.deleted`.
 
-    Raises NotFound, or Conflict `Cannot delete path: it has {n} serial(s)`.
+    Raises NotFound, PreconditionFailed (`if_match` given and not matching
+    the locked path), or Conflict `Cannot delete path: it has {n} serial(s)`.
     """
+    def unchanged(path: dict) -> None:
+        if if_match is not None:
+            _require_unchanged(if_match, path)
+
     with db.atomic():
-        path = delete_unless_serials(Path, path_id, Serial.path)
+        path = delete_unless_serials(Path, path_id, Serial.path, unchanged)
         history.record("path.deleted", path["job_id"], {"name": path["name"]}, path_id=path_id)

@@ -10,7 +10,7 @@ transaction: one `serials.created` per batch, one `serial.*` per change.
 from peewee import SQL, chunked, fn
 
 from jobs import clock
-from jobs.errors import BadRequest
+from jobs.errors import BadRequest, Conflict
 from jobs.services import history
 from jobs.store.db import db
 from jobs.store.keyset import Keyset
@@ -115,14 +115,17 @@ def _next_step(at: int, names: list[str]) -> tuple[dict, str, dict]:
              "toStep": names[at + 1]})
 
 
-def advance_serial(serial_id: str) -> dict:
+def advance_serial(serial_id: str, expected_step_index: int | None = None) -> dict:
     """Move the serial one step forward; from the last step it becomes `completed` (-1).
 
     Records `serial.advanced` (from/to step index and name), or
     `serial.completed` from the last step. Raises NotFound, BadRequest
-    `Serial is already completed` or `Cannot advance a scrapped serial`. The
-    serial is read under the write lock, so concurrent advances each move it
-    exactly once.
+    `Serial is already completed` or `Cannot advance a scrapped serial`,
+    then, when `expected_step_index` is given and the serial is elsewhere,
+    Conflict `Serial {id} is at step {currentStepIndex}, not
+    {expectedStepIndex}` (docs/api.md, Advance). The serial is read under
+    the write lock, so concurrent advances each move it exactly once, and
+    the expected step is compared with the step it is moved from.
     """
     with db.atomic():
         serial = fetch(Serial, serial_id, lock="FOR UPDATE")
@@ -130,6 +133,9 @@ def advance_serial(serial_id: str) -> dict:
             raise BadRequest("Serial is already completed")
         if serial["status"] == SCRAPPED:
             raise BadRequest("Cannot advance a scrapped serial")
+        at = serial["current_step_index"]
+        if expected_step_index is not None and at != expected_step_index:
+            raise Conflict(f"Serial {serial_id} is at step {at}, not {expected_step_index}")
         changes, event_type, data = _next_step(serial["current_step_index"],
                                                _step_names(serial["path_id"]))
         stored = update_row(Serial, serial_id, changes)

@@ -1,4 +1,5 @@
-"""peewee models: the tables behind the API (docs/api.md: Job, Path, Serial, History; tokens).
+"""peewee models: the tables behind the API (docs/api.md: Job, Path, Serial, History; tokens;
+idempotency keys).
 
 Timestamps are stored as integer milliseconds since the Unix epoch (UTC):
 exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
@@ -206,5 +207,30 @@ Event.add_index(Event.index(Event.serial_id, Event.id, where=Event.serial_id.is_
 Event.add_index(Event.index(Event.last_number, where=Event.last_number.is_null(False)))
 
 
-MODELS = [Job, Path, ProcessStep, Serial, Sequence, Token, Event]
+class IdempotencyKey(BaseModel):
+    """A POST's Idempotency-Key and its stored answer (docs/api.md, Retries and concurrency).
+
+    Unique per (actor, key); `fingerprint` is the SHA-256 of the request
+    (method, path, body as parsed JSON); `status`, `body` (the exact
+    response text), `location` and `etag` are the answer a retry gets.
+    """
+
+    id = AutoField()
+    actor = TextField()
+    key = TextField()
+    method = TextField()
+    path = TextField()
+    fingerprint = TextField()
+    status = IntegerField()
+    body = TextField()
+    location = TextField(null=True)
+    etag = TextField(null=True)
+    created_at = BigIntegerField()
+
+    class Meta:
+        # (actor, key): one answer per key (migration 0004); created_at: pruning.
+        indexes = ((("actor", "key"), True), (("created_at",), False))
+
+
+MODELS = [Job, Path, ProcessStep, Serial, Sequence, Token, Event, IdempotencyKey]
 

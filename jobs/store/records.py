@@ -7,6 +7,8 @@ A model's class name is the kind its 404 names (`Job not found: {id}`).
 The look-up and the partial update run on every GET and PUT, so their
 statements are compiled once per model, lock and column set (`statements`).
 """
+from collections.abc import Callable
+
 from peewee import SQL, Field, Model, fn
 
 from jobs import clock
@@ -83,15 +85,19 @@ def update_row(model: type[Model], ident: str, changes: dict) -> dict:
     return first_row(model, sql, (*params, ident))
 
 
-def delete_unless_serials(model: type[Model], ident: str, link: Field) -> dict:
+def delete_unless_serials(model: type[Model], ident: str, link: Field,
+                          precondition: Callable[[dict], None] | None = None) -> dict:
     """Delete the `model` row `ident` (its children cascade) unless serials point at it via `link`.
 
     Call inside a write transaction: the row is locked first, so that a
     serial created concurrently cannot slip in between the count and the
-    delete. Returns the deleted row; raises NotFound, or Conflict `Cannot
-    delete {kind}: it has {n} serial(s)`.
+    delete. `precondition(row)`, if given, runs on the locked row before the
+    count (it raises to refuse: If-Match before 409). Returns the deleted
+    row; raises NotFound, or Conflict `Cannot delete {kind}: it has {n} serial(s)`.
     """
     row = fetch(model, ident, lock="FOR UPDATE")
+    if precondition is not None:
+        precondition(row)
     count = Serial.select(fn.COUNT(Serial.id)).where(link == ident).scalar()
     if count:
         raise Conflict(f"Cannot delete {model.__name__.lower()}: it has {count} serial(s)")

@@ -3,18 +3,26 @@ from flask import url_for
 
 from jobs.http import ListPage, bp, contract, json_body, list_filters
 from jobs.services import serials as service
-from schemas.serial import ScrapSchema, SerialCreateSchema, SerialListSchema, SerialSchema
+from schemas.serial import (
+    AdvanceSchema,
+    ScrapSchema,
+    SerialCreateSchema,
+    SerialListSchema,
+    SerialSchema,
+)
 
 serial_schema = SerialSchema()
 create_schema = SerialCreateSchema()
 scrap_schema = ScrapSchema()
+advance_schema = AdvanceSchema()
 
 SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
 
 @bp.post("/serials")
 @contract(
-    SerialSchema(many=True), status=201, body=SerialCreateSchema, role="operator",
+    SerialSchema(many=True), status=201, body=SerialCreateSchema, idempotent=True,
+    role="operator",
     headers={"Location": "`/api/serials/{id}` of the first serial of the batch"},
     errors={404: ("Job not found: {jobId}", "Path not found: {pathId}"),
             400: ("Path {pathId} does not belong to job {jobId}",)},
@@ -42,15 +50,19 @@ def get_serial(serial_id: str):
 
 
 @bp.post("/serials/<serial_id>/advance")
-@contract(SerialSchema, role="operator", errors={
-    **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial")})
+@contract(SerialSchema, body=AdvanceSchema, idempotent=True, role="operator", errors={
+    **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial"),
+    409: ("Serial {id} is at step {currentStepIndex}, not {expectedStepIndex}",)},
+    examples={"conditional": {"expectedStepIndex": 2}})
 def advance_serial(serial_id: str):
-    """Advance: one step forward, or complete from the last step."""
-    return serial_schema.dump(service.advance_serial(serial_id))
+    """Advance: one step forward, or complete from the last step; 404, body, rules, then step."""
+    service.require_serial(serial_id)
+    fields = advance_schema.load(json_body())
+    return serial_schema.dump(service.advance_serial(serial_id, **fields))
 
 
 @bp.post("/serials/<serial_id>/scrap")
-@contract(SerialSchema, body=ScrapSchema, role="operator", errors={
+@contract(SerialSchema, body=ScrapSchema, idempotent=True, role="operator", errors={
     **SERIAL_NOT_FOUND, 400: ("Serial is already scrapped", "Cannot scrap a completed serial")})
 def scrap_serial(serial_id: str):
     """Scrap: look up first (404 whatever the body), then validate the body, then the rules."""

@@ -1,0 +1,117 @@
+"""Stored answers of POSTs sent with an Idempotency-Key (docs/api.md, Retries and concurrency).
+
+The HTTP edge (`jobs.http.idempotency`) calls `claim` and `keep` inside the
+one write transaction of the request, around the change itself, so the
+answer is stored together with the change or not at all. Costs of a keyed
+POST: the look-up (one indexed read) and, when it succeeds, one insert; on
+PostgreSQL also one advisory lock, and every `PRUNE_EVERY`th insert deletes
+at most `PRUNE_BATCH` expired keys (no separate clean-up job).
+"""
+import hashlib
+from dataclasses import dataclass
+
+from jobs import clock
+from jobs.store.db import db, is_postgres
+from jobs.store.models import IdempotencyKey
+from jobs.store.statements import compile_once, first_row, placeholder
+
+PRUNE_EVERY = 16
+PRUNE_BATCH = 100
+# The first of the two 32-bit advisory lock keys of every idempotency key on
+# PostgreSQL (the second is a hash of actor and key); jobs.store.db's
+# single 64-bit keys are another key space.
+KEY_LOCK_CLASS = 7_300_003
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response as stored with its key: status, exact body text, `Location`, `ETag`."""
+
+    status: int
+    body: str
+    location: str | None = None
+    etag: str | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A key found unexpired: the fingerprint of the request it ran, and that request's answer."""
+
+    fingerprint: str
+    answer: Answer
+
+
+def _by_actor_and_key():
+    return IdempotencyKey.select().where((IdempotencyKey.actor == placeholder())
+                                         & (IdempotencyKey.key == placeholder()))
+
+
+def _seen(row: dict | None) -> Seen | None:
+    if row is None:
+        return None
+    return Seen(row["fingerprint"], Answer(row["status"], row["body"], row["location"],
+                                           row["etag"]))
+
+
+def _wait_for_others(actor: str, key: str) -> None:
+    """PostgreSQL: take the key's transaction lock, so that requests with one key run in turn.
+
+    The lock is held until the transaction ends, so a retry of a request
+    still running waits for its commit, then finds its stored answer (READ
+    COMMITTED reads what committed before each statement). It waits at
+    most `lock_timeout` (OperationalError). SQLite's write transactions
+    already run one at a time.
+    """
+    if is_postgres():
+        digest = hashlib.sha256(f"{actor}\x00{key}".encode()).digest()
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
+                       (KEY_LOCK_CLASS, int.from_bytes(digest[:4], "big", signed=True)))
+
+
+def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
+    """Return what `actor` sent and got with `key` within `max_age_ms`, or None when unseen.
+
+    Call first in the request's write transaction. Waits for a request
+    with the same key still running (PostgreSQL). An expired key is deleted
+    here and counts as unseen.
+    """
+    _wait_for_others(actor, key)
+    row = first_row(IdempotencyKey, compile_once(_by_actor_and_key), (actor, key))
+    if row is not None and row["created_at"] < clock.now_ms() - max_age_ms:
+        IdempotencyKey.delete().where(IdempotencyKey.id == row["id"]).execute()
+        return None
+    return _seen(row)
+
+
+def find(actor: str, key: str) -> Seen | None:
+    """Return the stored request and answer of `actor`'s `key`, expired or not, or None."""
+    return _seen(first_row(IdempotencyKey, compile_once(_by_actor_and_key), (actor, key)))
+
+
+def keep(actor: str, key: str, method: str, path: str, fingerprint: str, answer: Answer,
+         max_age_ms: int) -> None:
+    """Store `answer` for `actor`'s `key` (call in the change's transaction, after the change).
+
+    Raises IntegrityError when another transaction stored the key first.
+    Every `PRUNE_EVERY`th key also deletes up to `PRUNE_BATCH` expired ones.
+    """
+    stamp = clock.now_ms()
+    new_id = IdempotencyKey.insert(
+        actor=actor, key=key, method=method, path=path, fingerprint=fingerprint,
+        status=answer.status, body=answer.body, location=answer.location, etag=answer.etag,
+        created_at=stamp).execute()
+    if new_id % PRUNE_EVERY == 0:
+        prune(stamp - max_age_ms)
+
+
+def prune(cutoff_ms: int) -> int:
+    """Delete up to `PRUNE_BATCH` keys created before `cutoff_ms`, oldest first; return how many.
+
+    On PostgreSQL rows another pruning transaction holds are skipped, never waited for.
+    """
+    oldest = (IdempotencyKey.select(IdempotencyKey.id)
+              .where(IdempotencyKey.created_at < cutoff_ms)
+              .order_by(IdempotencyKey.created_at).limit(PRUNE_BATCH))
+    if db.for_update:
+        oldest = oldest.for_update("FOR UPDATE SKIP LOCKED")
+    return IdempotencyKey.delete().where(IdempotencyKey.id.in_(oldest)).execute()

@@ -1,0 +1,45 @@
+"""Versions of jobs and paths for ETag and If-Match (docs/api.md, Retries and concurrency).
+
+A version is a strong validator of a row's own stored columns (a path's
+also of its steps): the first 16 hex digits of the SHA-256 of those values,
+so it changes with every write to them (`updated_at` included) and with
+nothing else. One function computes it for every answer and every check.
+"""
+import hashlib
+import json
+
+from peewee import Model
+
+from jobs.errors import PreconditionFailed
+
+# If-Match: * (any current version of an existing row).
+ANY = "*"
+
+
+def version(model: type[Model], row: dict,
+            children: tuple[type[Model], list[dict]] | None = None) -> str:
+    """Return the version of `row` (a `model` row dict) and, if given, its `children` rows.
+
+    A column missing from a dict is NULL (as stored: a new row's absent fields).
+    """
+    parts = [_values(model, row)]
+    if children is not None:
+        child_model, child_rows = children
+        parts += [_values(child_model, child) for child in child_rows]
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _values(model: type[Model], row: dict) -> list:
+    return [row.get(field.column_name) for field in model._meta.sorted_fields]
+
+
+def require_match(if_match: str | frozenset[str] | None, current: str, kind: str) -> None:
+    """Raise PreconditionFailed `{kind} has changed since it was read` unless `if_match` matches.
+
+    `if_match`: None (no If-Match: always matches), `ANY`, or the set of
+    strong validators listed (empty when the header was malformed).
+    """
+    if if_match is None or if_match == ANY or current in if_match:
+        return
+    raise PreconditionFailed(f"{kind} has changed since it was read")
