@@ -10,11 +10,14 @@ from app import create_app
 from jobs.services import tokens
 from jobs.store.db import db, make_database
 from jobs.vocabulary import ROLES
-from tests.live import serve
+from tests.live import Gunicorn, Nginx, serve
 from tests.postgres import Cluster
 
 DATABASES = {"sqlite": ["sqlite"], "postgresql": ["postgresql"],
              "both": ["sqlite", "postgresql"]}
+# The `live_setup` of live tests that use `target`: each database with one host, and two
+# PostgreSQL hosts behind deploy/'s nginx.
+TWO_HOSTS = "postgresql, two hosts behind nginx"
 
 
 def pytest_addoption(parser):
@@ -28,6 +31,12 @@ def pytest_generate_tests(metafunc):
         if metafunc.definition.get_closest_marker("sqlite_only"):
             kinds = ["sqlite"]
         metafunc.parametrize("database_kind", kinds, scope="session")
+    if "live_setup" in metafunc.fixturenames:
+        kinds = DATABASES[metafunc.config.getoption("database")]
+        setups = [f"{kind}, one host" for kind in kinds]
+        if "postgresql" in kinds:
+            setups.append(TWO_HOSTS)
+        metafunc.parametrize("live_setup", setups, scope="module")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -216,3 +225,29 @@ def error_body(status: int, reason: str, message: str, errors: dict | None = Non
     if errors is not None:
         body["data"] = {"errors": errors}
     return body
+
+
+@pytest.fixture(scope="module")
+def target(live_setup, tmp_path_factory, request):
+    """What the clients talk to: one gunicorn, or nginx in front of two; `.base` is its URL."""
+    tmp = tmp_path_factory.mktemp("concurrency")
+    if live_setup.startswith("sqlite"):
+        url = f"sqlite:///{tmp}/shop.db"
+    else:
+        module = request.module.__name__.rsplit(".", 1)[-1]
+        url = request.getfixturevalue("postgres").create_database(
+            f"{module}_" + ("two" if live_setup == TWO_HOSTS else "one"))
+    count = 2 if live_setup == TWO_HOSTS else 1
+    hosts = [Gunicorn(tmp / f"host{i}.db", workers=2, database_url=url) for i in range(count)]
+    proxy = Nginx(_mkdir(tmp / "nginx"), *(h.port for h in hosts)) if count == 2 else None
+    yield proxy or hosts[0]
+    if proxy:
+        proxy.stop()
+    for host in hosts:
+        host.stop()
+        assert "Traceback" not in host.log_text()
+
+
+def _mkdir(path):
+    path.mkdir()
+    return path

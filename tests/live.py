@@ -4,6 +4,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -211,3 +212,20 @@ def flask_command(database_url: str, *args: str) -> str:
                             env=env, capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     return result.stdout.rstrip("\n")
+
+
+def all_at_once(count: int, action) -> list:
+    """Run `action(i)` in `count` threads released together; return the results in order."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        barrier.wait(timeout=15)
+        results[i] = action(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

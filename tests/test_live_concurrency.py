@@ -4,77 +4,20 @@ Each test runs on SQLite and PostgreSQL with one gunicorn (2 workers), and on
 PostgreSQL with two gunicorn "hosts" behind deploy/'s nginx upstream, so
 concurrent requests land on different workers and hosts.
 """
-import threading
-
 import pytest
 import requests
 
-from tests.conftest import DATABASES
-from tests.live import Gunicorn, Nginx, create_job
+from tests.live import all_at_once, create_job
 
 pytestmark = pytest.mark.live
 
 STEP_COUNT = 20
-TWO_HOSTS = "postgresql, two hosts behind nginx"
-
-
-def pytest_generate_tests(metafunc):
-    kinds = DATABASES[metafunc.config.getoption("database")]
-    setups = [f"{kind}, one host" for kind in kinds]
-    if "postgresql" in kinds:
-        setups.append(TWO_HOSTS)
-    if "setup" in metafunc.fixturenames:
-        metafunc.parametrize("setup", setups, scope="module")
-
-
-@pytest.fixture(scope="module")
-def target(setup, tmp_path_factory, request):
-    """What the clients talk to: one gunicorn, or nginx in front of two; `.base` is its URL."""
-    tmp = tmp_path_factory.mktemp("concurrency")
-    if setup.startswith("sqlite"):
-        url = f"sqlite:///{tmp}/shop.db"
-    else:
-        url = request.getfixturevalue("postgres").create_database(
-            "concurrency_" + ("two" if setup == TWO_HOSTS else "one"))
-    count = 2 if setup == TWO_HOSTS else 1
-    hosts = [Gunicorn(tmp / f"host{i}.db", workers=2, database_url=url) for i in range(count)]
-    proxy = Nginx(_mkdir(tmp / "nginx"), *(h.port for h in hosts)) if count == 2 else None
-    yield proxy or hosts[0]
-    if proxy:
-        proxy.stop()
-    for host in hosts:
-        host.stop()
-        assert "Traceback" not in host.log_text()
-
-
-def _mkdir(path):
-    path.mkdir()
-    return path
-
-
 @pytest.fixture(scope="module")
 def path(target):
     job = create_job(target.base, name="LIVE")
     body = {"jobId": job["id"], "name": "Long", "goalQuantity": 5,
             "steps": [{"name": f"S{i}"} for i in range(STEP_COUNT)]}
     return requests.post(f"{target.base}/api/paths", json=body, timeout=10).json()
-
-
-def all_at_once(count: int, action) -> list:
-    """Run `action(i)` in `count` threads released together; return the results in order."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        barrier.wait(timeout=15)
-        results[i] = action(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_updates_of_different_fields_both_survive(target):

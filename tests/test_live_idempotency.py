@@ -10,8 +10,7 @@ import uuid
 import pytest
 import requests
 
-from tests.live import create_job
-from tests.test_live_concurrency import all_at_once, pytest_generate_tests, target  # noqa: F401
+from tests.live import all_at_once, create_job
 
 pytestmark = pytest.mark.live
 
@@ -19,7 +18,7 @@ COPIES = 16
 
 
 @pytest.fixture(scope="module")
-def path(target):  # noqa: F811
+def path(target):
     job = create_job(target.base, name="KEYS")
     body = {"jobId": job["id"], "name": "P", "goalQuantity": 5,
             "steps": [{"name": f"S{i}"} for i in range(5)]}
@@ -44,7 +43,7 @@ def events(base: str, **filters) -> list[dict]:
     return requests.get(f"{base}/api/events", params=filters, timeout=10).json()
 
 
-def test_sixteen_create_serials_with_one_key_make_one_batch(target, path):  # noqa: F811
+def test_sixteen_create_serials_with_one_key_make_one_batch(target, path):
     body = {"jobId": path["jobId"], "pathId": path["id"], "quantity": 25}
     responses = sixteen_at_once(f"{target.base}/api/serials", body)
     assert_ran_once(responses, 201)
@@ -56,7 +55,7 @@ def test_sixteen_create_serials_with_one_key_make_one_batch(target, path):  # no
     assert len(batches) == 1
 
 
-def test_sixteen_create_jobs_with_one_key_make_one_job(target):  # noqa: F811
+def test_sixteen_create_jobs_with_one_key_make_one_job(target):
     name = f"ONCE-{uuid.uuid4().hex[:8]}"
     responses = sixteen_at_once(f"{target.base}/api/jobs", {"name": name, "goalQuantity": 3})
     assert_ran_once(responses, 201)
@@ -65,7 +64,7 @@ def test_sixteen_create_jobs_with_one_key_make_one_job(target):  # noqa: F811
     assert len(events(target.base, jobId=jobs[0]["id"])) == 1
 
 
-def test_sixteen_advances_with_one_key_move_one_step(target, path):  # noqa: F811
+def test_sixteen_advances_with_one_key_move_one_step(target, path):
     body = {"jobId": path["jobId"], "pathId": path["id"], "quantity": 1}
     serial_id = requests.post(f"{target.base}/api/serials", json=body,
                               timeout=10).json()[0]["id"]
