@@ -25,7 +25,7 @@ from jobs import acting
 from jobs.errors import ApiError, BadRequest, Conflict, Unprocessable
 from jobs.http.body import parse_json, raw_body
 from jobs.services import idempotency as keys
-from jobs.store.db import db
+from jobs.store.db import write_transaction
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -76,7 +76,7 @@ def _max_age_ms() -> int:
 
 def _once(view: Callable, view_args: dict, actor: str, key: str, fingerprint: str) -> Response:
     max_age = _max_age_ms()
-    with db.atomic():
+    with write_transaction():
         seen = keys.claim(actor, key, max_age)
         if seen is not None:
             return _replay_or_refuse(seen, fingerprint)

@@ -9,7 +9,7 @@ from jobs.services import history
 from jobs.services.paths import job_paths
 from jobs.services.progress import job_progress
 from jobs.services.versions import require_match, version
-from jobs.store.db import db, read_snapshot
+from jobs.store.db import read_snapshot, write_transaction
 from jobs.store.keyset import Keyset, contains_text
 from jobs.store.models import Job, Serial
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
@@ -51,7 +51,7 @@ def create_job(fields: dict) -> dict:
     """
     stamp = clock.now_ms()
     row = {"id": clock.new_id("job"), **fields, "created_at": stamp, "updated_at": stamp}
-    with db.atomic():
+    with write_transaction():
         Job.insert(row).execute()
         history.record("job.created", row["id"], history.wire_fields(Job, fields))
     return row
@@ -91,7 +91,7 @@ def update_job(job_id: str, changes: dict, if_match=None) -> dict:
         job = fetch(Job, job_id)
         require_match(if_match, job_version(job), CHANGED)
         return job
-    with db.atomic():
+    with write_transaction():
         before = fetch(Job, job_id, lock="FOR UPDATE")
         require_match(if_match, job_version(before), CHANGED)
         job = update_row(Job, job_id, changes)
@@ -109,6 +109,6 @@ def delete_job(job_id: str, if_match=None) -> None:
     def unchanged(job: dict) -> None:
         require_match(if_match, job_version(job), CHANGED)
 
-    with db.atomic():
+    with write_transaction():
         job = delete_unless_serials(Job, job_id, Serial.job, unchanged)
         history.record("job.deleted", job_id, {"name": job["name"]})

@@ -10,7 +10,7 @@ from peewee import chunked
 from jobs import clock
 from jobs.services import history
 from jobs.services.versions import require_match, version
-from jobs.store.db import db
+from jobs.store.db import write_transaction
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Serial
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
 from jobs.store.statements import compile_once, placeholder, query_rows, rows
@@ -66,7 +66,7 @@ def create_path(fields: dict) -> dict:
          "location": None, **step}
         for order, step in enumerate(steps)
     ]
-    with db.atomic():
+    with write_transaction():
         require(Job, path["job_id"], lock="FOR SHARE")
         Path.insert(path).execute()
         for batch in chunked(step_rows, INSERT_BATCH):
@@ -115,7 +115,7 @@ def update_path(path_id: str, changes: dict, if_match=None) -> dict:
         path = path_detail(path_id)
         require_match(if_match, path_version(path), CHANGED)
         return path
-    with db.atomic():
+    with write_transaction():
         before = fetch(Path, path_id, lock="FOR UPDATE")
         if if_match is not None:
             _require_unchanged(if_match, before)
@@ -135,6 +135,6 @@ def delete_path(path_id: str, if_match=None) -> None:
         if if_match is not None:
             _require_unchanged(if_match, path)
 
-    with db.atomic():
+    with write_transaction():
         path = delete_unless_serials(Path, path_id, Serial.path, unchanged)
         history.record("path.deleted", path["job_id"], {"name": path["name"]}, path_id=path_id)

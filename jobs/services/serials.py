@@ -1,6 +1,6 @@
 """Serial rules and transactions (docs/api.md: Serial).
 
-Every read that decides a write happens inside `db.atomic()`: on SQLite
+Every read that decides a write happens inside `write_transaction()`: on SQLite
 that is BEGIN IMMEDIATE, which takes the write lock first; on PostgreSQL the
 rows read are locked (`FOR UPDATE`, `FOR SHARE`). Either way concurrent
 requests in other workers and hosts see each other's results and never act
@@ -12,7 +12,7 @@ from peewee import SQL, chunked, fn
 from jobs import clock
 from jobs.errors import BadRequest, Conflict
 from jobs.services import history
-from jobs.store.db import db
+from jobs.store.db import write_transaction
 from jobs.store.keyset import Keyset
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial
 from jobs.store.records import fetch, require, update_row
@@ -74,7 +74,7 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
     Records one `serials.created` for the whole batch.
     """
     stamp = clock.now_ms()
-    with db.atomic():
+    with write_transaction():
         require(Job, job_id, lock="FOR SHARE")
         path = fetch(Path, path_id, lock="FOR SHARE")
         if path["job_id"] != job_id:
@@ -127,7 +127,7 @@ def advance_serial(serial_id: str, expected_step_index: int | None = None) -> di
     the write lock, so concurrent advances each move it exactly once, and
     the expected step is compared with the step it is moved from.
     """
-    with db.atomic():
+    with write_transaction():
         serial = fetch(Serial, serial_id, lock="FOR UPDATE")
         if serial["status"] == COMPLETED:
             raise BadRequest("Serial is already completed")
@@ -149,7 +149,7 @@ def scrap_serial(serial_id: str, reason: str, note: str | None = None) -> dict:
     Raises NotFound, BadRequest `Serial is already scrapped` or `Cannot scrap
     a completed serial`; the status is read under the write lock.
     """
-    with db.atomic():
+    with write_transaction():
         serial = fetch(Serial, serial_id, lock="FOR UPDATE")
         if serial["status"] == SCRAPPED:
             raise BadRequest("Serial is already scrapped")
