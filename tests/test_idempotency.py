@@ -3,6 +3,8 @@
 Every test runs on SQLite and PostgreSQL; those that involve the actor also
 with AUTH_REQUIRED off (`anonymous`) and on (a planner token on every request).
 """
+from decimal import Decimal
+
 import pytest
 from peewee import OperationalError
 from psycopg.errors import LockNotAvailable
@@ -395,3 +397,10 @@ def test_every_16th_stored_key_prunes_the_expired_ones(keyed, monkeypatch):
     now[0] += 25 * HOUR
     post(keyed, "/api/jobs", {"name": "J", "goalQuantity": 5}, with_key="new")
     assert _key_count() == 1
+
+
+def test_numbers_beyond_decimal_s_exponent_fingerprint_apart():
+    values = [Decimal("Infinity"), Decimal("-Infinity"), Decimal(0),
+              Decimal("1E-999999999999999999")]
+    assert len({canonical_json(value) for value in values}) == 4
+    assert canonical_json(Decimal("Infinity")) == "Infinity"

@@ -3,7 +3,7 @@
 
 `idempotent(view)` wraps a POST view. Without the header the view runs as
 usual. With it: the key is checked (400), the request fingerprinted, and in
-ONE write transaction (the view's own transaction nests in it) the key is
+ONE write transaction (the view's own transaction joins it) the key is
 looked up: a stored answer of the same request is replayed unchanged (plus
 `Idempotent-Replayed: true`), running and writing nothing; a stored answer
 of another request is 422; an unseen key runs the view, and a 2xx answer is
@@ -138,7 +138,13 @@ def canonical_json(value) -> str:
 
 
 def _number(value: Decimal) -> str:
-    """`80`, `80.0` and `8e1` -> `8e1`; exact (no rounding to a context's precision)."""
+    """`80`, `80.0` and `8e1` -> `8e1`; exact (no rounding to a context's precision).
+
+    A number too large for Decimal's exponent was parsed as ±Infinity
+    (`jobs.http.body`); it is written as such.
+    """
+    if not value.is_finite():
+        return str(value)
     if value.is_zero():
         return "0"
     sign, digits, exponent = value.as_tuple()
