@@ -1,11 +1,12 @@
 """Flask CLI commands (docs/operations.md): `db upgrade|version`, `copy-db`, `backup`, `openapi`,
-`token create|list|revoke`.
+`token create|list|revoke`, `history verify`.
 
 Each failure is one line on standard error and exit status 1.
 """
 import json
 import os
 import sqlite3
+import sys
 
 import click
 from flask import Flask, current_app
@@ -13,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from jobs.errors import ApiError
 from jobs.openapi import api_document
-from jobs.services import tokens
+from jobs.services import chain, tokens
 from jobs.store.copy import CopyError, copy_database
 from jobs.store.db import SqliteFile, db, make_database
 from jobs.store.schema import schema_version, upgrade
@@ -106,6 +107,26 @@ def token_revoke_command(name: str) -> None:
     click.echo(f"Revoked token {name}.")
 
 
+history_group = AppGroup("history", help="The history's hash chain (docs/operations.md).")
+
+
+@history_group.command("verify")
+def history_verify_command() -> None:
+    """Recompute every event's hash; exit 1 naming the first event that does not recompute."""
+    with db.connection_context():
+        total = chain.count()
+    # The bar goes to standard error, and only on a terminal: piped, the one line is all.
+    bar = click.progressbar(length=total, label="Verifying", file=sys.stderr,
+                            hidden=not sys.stderr.isatty())
+    try:
+        with bar:
+            head = chain.verify(bar.update)
+    except chain.ChainBroken as broken:
+        click.echo(str(broken))
+        click.get_current_context().exit(1)
+    click.echo(f"History verified: {head.count} events, head {head.id} {head.hash}")
+
+
 def _or_fail(action, *args):
     # The service's one-sentence errors become one line on stderr and exit status 1.
     try:
@@ -121,3 +142,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(openapi_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(token_group)
+    app.cli.add_command(history_group)

@@ -7,7 +7,8 @@ from schemas.query import PageQuerySchema, QueryText
 
 
 class EventSchema(WireSchema):
-    """One recorded change, fields in the documented order; `pathId`/`serialId` when present."""
+    """One recorded change, fields in the documented order (`hash` last); `pathId`/`serialId` when
+    present."""
 
     id = fields.Integer(required=True)
     at = Timestamp(required=True)
@@ -18,6 +19,16 @@ class EventSchema(WireSchema):
     path_id = fields.String(data_key="pathId")
     serial_id = fields.String(data_key="serialId")
     data = fields.Dict(required=True, metadata={"description": "by type (docs/api.md, History)"})
+    hash = fields.String(required=True, metadata={
+        "description": "hex SHA-256 linking the event to the one before it (docs/api.md, "
+                       "Records an auditor can trust)"})
+
+
+class EventHeadSchema(WireSchema):
+    """The newest event's `id` and `hash` (GET /api/events/head)."""
+
+    id = fields.Integer(required=True)
+    hash = fields.String(required=True)
 
 
 class HistoryQuerySchema(PageQuerySchema):

@@ -46,6 +46,7 @@ def test_every_route_declares_the_documented_role():
         ("GET", "/api/jobs"): "viewer", ("GET", "/api/jobs/missing"): "viewer",
         ("GET", "/api/paths/missing"): "viewer", ("GET", "/api/serials"): "viewer",
         ("GET", "/api/serials/missing"): "viewer", ("GET", "/api/events"): "viewer",
+            ("GET", "/api/events/head"): "viewer",
         ("GET", "/api/jobs/missing/history"): "viewer",
         ("GET", "/api/serials/missing/history"): "viewer",
         ("POST", "/api/serials"): "operator", ("POST", "/api/serials/missing/advance"): "operator",

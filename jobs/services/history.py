@@ -4,21 +4,25 @@ Every service write calls `record` inside the write transaction of its
 change, as the transaction's last statement: the change and its event are
 stored together or not at all. Event ids follow commit order, so a client
 that polls `after=<the last id it saw>` never skips one (`lock_event_order`).
+Under that lock each event also takes its id and its predecessor's hash
+(`jobs.services.chain`): the hash chain has one order, on every host.
 """
+import json
 import re
 from functools import cache
 
 from peewee import Model
 
 from jobs import acting, clock
+from jobs.services import chain
 from jobs.store.db import db, lock_event_order
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event, Job, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, query_rows
 
-_INSERTED = ("at", "type", "actor", "request_id", "job_id", "path_id", "serial_id", "data",
-             "first_number", "last_number")
+_INSERTED = ("id", "at", "type", "actor", "request_id", "job_id", "path_id", "serial_id", "data",
+             "first_number", "last_number", "hash")
 _SNAKE = re.compile(r"_([a-z])")
 
 
@@ -55,16 +59,22 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
 
     Call inside the write transaction of the change, as its last statement.
     `numbers` are the first and last serial numbers of a `serials.created`
-    batch. `at` is taken after the event-order lock, right before the insert:
-    the commit time to the millisecond, never decreasing along `id` (with
-    the hosts' clocks in step).
+    batch. `id` (the last event's plus one), `at` and `hash` are taken after
+    the event-order lock, right before the insert: `at` is the commit time to
+    the millisecond, never decreasing along `id` (with the hosts' clocks in
+    step), and `hash` links the event to the last one stored.
     """
     lock_event_order()
+    last_id, last_hash = chain.last_link()
     who = acting.current()
     first, last = numbers or (None, None)
-    values = (clock.now_ms(), event_type, who.actor, who.request_id, job_id, path_id,
-              serial_id, Event.data.db_value(data), first, last)
-    db.execute_sql(compile_once(_insert_event), values)
+    row = {"id": last_id + 1, "at": clock.now_ms(), "type": event_type, "actor": who.actor,
+           "request_id": who.request_id, "job_id": job_id, "path_id": path_id,
+           "serial_id": serial_id, "data": Event.data.db_value(data), "first_number": first,
+           "last_number": last}
+    # The hash is of the event as served: `data` as it reads back from its stored text.
+    row["hash"] = chain.link(last_hash, chain.served({**row, "data": json.loads(row["data"])}))
+    db.execute_sql(compile_once(_insert_event), tuple(row[column] for column in _INSERTED))
 
 
 def job_history(job_id: str) -> Keyset:

@@ -175,7 +175,8 @@ class Event(BaseModel):
     `job_id`, `path_id` and `serial_id` are plain columns, not foreign keys:
     the events of a deleted job or path stay. `first_number`/`last_number`
     are the serial numbers a `serials.created` batch spans (a serial's
-    history finds its batch by them).
+    history finds its batch by them). `hash` links the event to the one
+    before it (docs/api.md, Records an auditor can trust; migration 0009).
     """
 
     id = AutoField()
@@ -189,6 +190,7 @@ class Event(BaseModel):
     data = JsonText()
     first_number = IntegerField(null=True)
     last_number = IntegerField(null=True)
+    hash = TextField(null=True)
 
     class Meta:
         # One (filter, id) index per filter of GET /api/events, so each

@@ -1,11 +1,14 @@
-"""History routes (docs/api.md, History): a job's and a serial's history, and the event feed."""
+"""History routes (docs/api.md, History): a job's and a serial's history, the event feed and
+its head (Records an auditor can trust)."""
 from jobs.http import bp, contract
 from jobs.http.contract import ListPage
 from jobs.http.pages import list_filters
+from jobs.services import chain
 from jobs.services import history as service
-from schemas.event import EventListSchema, EventSchema, HistoryQuerySchema
+from schemas.event import EventHeadSchema, EventListSchema, EventSchema, HistoryQuerySchema
 
 BY_ID = "`id`"
+head_schema = EventHeadSchema()
 
 
 @bp.get("/jobs/<job_id>/history")
@@ -34,3 +37,10 @@ def serial_history(serial_id: str):
 def list_events():
     """List Events: 200 with the events matching every filter, by id; `after`: larger ids only."""
     return service.event_list(**list_filters())
+
+
+@bp.get("/events/head")
+@contract(EventHeadSchema, role="viewer", errors={404: (chain.NO_EVENTS,)})
+def events_head():
+    """Events Head: 200 with the newest event's `id` and `hash`; 404 with no events."""
+    return head_schema.dump(chain.head())

@@ -1,0 +1,96 @@
+"""Upgrading a schema-version-4 database (the release before the hash chain) to step 0009.
+
+docs/operations.md, Schema upgrades: the upgrade chains the events already
+stored (in batches: more events than one batch here) and changes nothing
+else of them, so every old event is served as before with `hash` added
+last, the chain verifies, and new events chain on after the old ones.
+"""
+import hashlib
+import json
+import uuid
+
+import pytest
+from playhouse.migrations import Runner
+
+from app import create_app
+from jobs.store.db import db, make_database
+from jobs.store.schema import MIGRATIONS
+from schemas.fields import format_timestamp
+
+OLD_EVENTS = 2500
+STAMP = 1705769100000
+INSERT = ('INSERT INTO "event" (id, at, type, actor, request_id, job_id, path_id, serial_id, '
+          "data, first_number, last_number) VALUES ({})")
+
+
+def old_event(i: int) -> tuple:
+    """Event `i` as release 4 stored it: types, optional ids and `data` (JSON text) vary."""
+    kind = i % 4
+    data = [{"name": f"Gehäuse {i} – ø", "goalQuantity": i},
+            {"changes": {"name": ["A", "Ä"], "goalQuantity": [i, i + 1]}},
+            {"quantity": 2, "firstSerialId": "SN-00001", "lastSerialId": "SN-00002"},
+            {"reason": "other", "note": "½ \"quoted\"", "atStepIndex": 0, "atStep": "Cut"}][kind]
+    event_type = ["job.created", "job.updated", "serials.created", "serial.scrapped"][kind]
+    path_id = None if kind < 2 else "path_first00001"
+    serial_id = "SN-00001" if kind == 3 else None
+    numbers = (1, 2) if kind == 2 else (None, None)
+    return (i, STAMP + i, event_type, "planner-anna" if i % 2 else "anonymous", f"req-{i}",
+            f"job_{i % 7:012d}", path_id, serial_id,
+            json.dumps(data, ensure_ascii=False, separators=(",", ":")), *numbers)
+
+
+def as_served_before(row: tuple) -> dict:
+    """What release 4 served for `row`: the documented fields in order, absent ones omitted."""
+    names = ("id", "at", "type", "actor", "requestId", "jobId", "pathId", "serialId", "data")
+    event = {name: value for name, value in zip(names, row, strict=False) if value is not None}
+    return {**event, "at": format_timestamp(event["at"]), "data": json.loads(event["data"])}
+
+
+@pytest.fixture
+def release4_url(database_kind, tmp_path, request):
+    """A new database at schema version 4 holding OLD_EVENTS events."""
+    if database_kind == "sqlite":
+        url = f"sqlite:///{tmp_path}/v4.db"
+    else:
+        url = request.getfixturevalue("postgres").create_database(f"v4_{uuid.uuid4().hex}")
+    database = make_database(url)
+    with database.connection_context():
+        Runner(database, directory=str(MIGRATIONS)).up(target="0004_idempotency_keys")
+        assert "hash" not in {c.name for c in database.get_columns("event")}
+        insert = INSERT.format(", ".join([database.param] * 11))
+        with database.atomic():
+            database.cursor().executemany(insert, [old_event(i) for i in range(1, OLD_EVENTS + 1)])
+    database.close_all()
+    return url
+
+
+def test_the_upgrade_chains_old_events_and_serves_them_unchanged(release4_url):
+    app = create_app({"DATABASE_URL": release4_url, "TESTING": True})
+    client = app.test_client()
+    served = json.loads(client.get("/api/events").get_data(as_text=True))
+    assert len(served) == OLD_EVENTS
+    previous = "0" * 64
+    for event in served:
+        *fields, last = event
+        assert last == "hash"
+        unhashed = {field: event[field] for field in fields}
+        assert list(unhashed.items()) == list(as_served_before(old_event(event["id"])).items())
+        text = json.dumps(unhashed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert event["hash"] == hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
+        previous = event["hash"]
+    result = app.test_cli_runner().invoke(args=["history", "verify"])
+    assert result.stdout == f"History verified: {OLD_EVENTS} events, head {OLD_EVENTS} {previous}\n"
+    db.close_all()
+
+
+def test_new_events_chain_on_after_the_old_ones(release4_url):
+    app = create_app({"DATABASE_URL": release4_url, "TESTING": True})
+    client = app.test_client()
+    created = client.post("/api/jobs", json={"name": "After", "goalQuantity": 1})
+    assert created.status_code == 201
+    head = client.get("/api/events/head").json
+    assert head["id"] == OLD_EVENTS + 1
+    result = app.test_cli_runner().invoke(args=["history", "verify"])
+    assert (result.exit_code, result.stdout) == (
+        0, f"History verified: {OLD_EVENTS + 1} events, head {head['id']} {head['hash']}\n")
+    db.close_all()
