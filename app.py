@@ -16,6 +16,7 @@ from jobs.http.metrics import init_metrics, metrics_bp
 from jobs.http.request_id import init_request_ids
 from jobs.store.db import close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
+from jobs.views.board import board_bp
 
 MAX_BODY_BYTES = 1024 * 1024
 FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -44,7 +45,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, static_folder="jobs/static")
     default_url = "sqlite:///" + os.path.join(app.instance_path, "shop.db")
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
@@ -72,6 +73,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _add_request_hooks(app)
     app.register_blueprint(bp)
     app.register_blueprint(metrics_bp)
+    app.register_blueprint(board_bp)
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -23,6 +23,8 @@ TWO_HOSTS = "postgresql, two hosts behind nginx"
 def pytest_addoption(parser):
     parser.addoption("--database", choices=sorted(DATABASES), default="both",
                      help="the databases the contract tests run on (default: both)")
+    parser.addoption("--artifacts", default=None,
+                     help="a folder for what tests save (screenshots); default: pytest's tmp")
 
 
 def pytest_generate_tests(metafunc):

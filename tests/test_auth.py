@@ -42,7 +42,7 @@ def test_every_route_declares_the_documented_role():
     roles = {(method, url): role for method, url, role in ROUTES}
     assert roles == {
         ("GET", "/api/health"): None, ("GET", "/api/openapi.json"): None,
-        ("GET", "/api/docs"): None, ("GET", "/metrics"): "viewer",
+        ("GET", "/api/docs"): None, ("GET", "/metrics"): "viewer", ("GET", "/board"): None,
         ("GET", "/api/jobs"): "viewer", ("GET", "/api/jobs/missing"): "viewer",
         ("GET", "/api/paths/missing"): "viewer", ("GET", "/api/serials"): "viewer",
         ("GET", "/api/serials/missing"): "viewer", ("GET", "/api/events"): "viewer",

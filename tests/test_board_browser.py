@@ -1,0 +1,261 @@
+"""The board (docs/api.md, The board) in a real browser: Debian's Chromium, headless, driven by
+Playwright, against a live gunicorn (SQLite; the board is a client of the API).
+
+One browser for the module; each test opens its own page (1920x1080) and
+records every URL it requests. Screenshots (1920x1080) go to the run's
+artifacts folder, `--artifacts DIR`/board or one in pytest's temporary
+folder, printed at the start (`-s` shows it).
+"""
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from tests.live import Gunicorn, flask_command, serve
+
+pytestmark = pytest.mark.live
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync",
+        "--disable-default-apps", "--disable-extensions"]
+SCREEN = {"width": 1920, "height": 1080}
+HOLD_COLOUR = "rgb(255, 176, 0)"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory, pytestconfig) -> Path:
+    """`--artifacts`/board, or a new folder in pytest's temporary folder; printed."""
+    chosen = pytestconfig.getoption("artifacts")
+    folder = Path(chosen) / "board" if chosen else tmp_path_factory.mktemp("board-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nboard screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from serve(tmp_path_factory.mktemp("board"))
+
+
+class Board:
+    """A browser page on the board of `base`, with every URL it requested."""
+
+    def __init__(self, browser, base: str):
+        self.base = base
+        self.context = browser.new_context(viewport=SCREEN)
+        self.page = self.context.new_page()
+        self.requested = []
+        self.page.on("request", lambda request: self.requested.append(request))
+
+    def open(self) -> "Board":
+        self.page.goto(f"{self.base}/board")
+        return self
+
+    def card(self, name: str):
+        return self.page.locator("section.job", has=self.page.get_by_role("heading", name=name))
+
+    def shot(self, folder: Path, name: str) -> None:
+        self.page.screenshot(path=folder / f"{name}.png")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def board(browser, server):
+    page = Board(browser, server.base)
+    yield page
+    page.close()
+
+
+def post(base: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = requests.post(f"{base}{path}", json=body, headers=headers, timeout=10)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def job_with_parts(base: str, name: str, key: str, steps: list[str], quantity: int,
+                   token: str | None = None) -> tuple[dict, list[dict]]:
+    """A job with one path of `steps` and `quantity` serials at its first step."""
+    job = post(base, "/api/jobs", {"name": name, "goalQuantity": 20, "jiraTicketKey": key}, token)
+    path = post(base, "/api/paths", {"jobId": job["id"], "name": "Main", "goalQuantity": 20,
+                                     "steps": [{"name": s} for s in steps]}, token)
+    serials = post(base, "/api/serials", {"jobId": job["id"], "pathId": path["id"],
+                                          "quantity": quantity}, token)
+    return job, serials
+
+
+def test_a_job_with_parts_in_progress_appears_and_an_idle_one_does_not(board, server, artifacts):
+    job_with_parts(server.base, "WO-1001 Housing", "PI-101", ["Saw", "Mill"], 4)
+    post(server.base, "/api/jobs", {"name": "WO-1002 Idle", "goalQuantity": 5})
+    board.open()
+    card = board.card("WO-1001 Housing")
+    expect(card).to_be_visible()
+    expect(card.locator(".key")).to_have_text("PI-101")
+    expect(card.locator(".n-busy")).to_have_text("4 in progress")
+    expect(board.page.locator("#status")).to_have_text("live")
+    expect(board.card("WO-1002 Idle")).to_have_count(0)
+    board.shot(artifacts, "a-job-appears")
+
+
+def test_an_advance_through_the_api_shows_within_3_s_without_a_reload(board, server, artifacts):
+    job, serials = job_with_parts(server.base, "WO-2001 Bracket", "PI-201", ["Pack"], 2)
+    board.open()
+    card = board.card("WO-2001 Bracket")
+    expect(card.locator(".n-done")).to_have_text("0 done")
+    board.page.evaluate("window.notReloaded = true")
+    post(server.base, f"/api/serials/{serials[0]['id']}/advance")
+    advanced = time.monotonic()
+    expect(card.locator(".n-done")).to_have_text("1 done", timeout=3000)
+    assert time.monotonic() - advanced < 3
+    expect(card.locator(".n-busy")).to_have_text("1 in progress")
+    assert board.page.evaluate("window.notReloaded") is True
+    board.shot(artifacts, "an-advance-shows")
+
+
+def test_nothing_outside_the_service_is_requested(board, server):
+    job_with_parts(server.base, "WO-3001 Shaft", "PI-301", ["Turn"], 1)
+    board.open()
+    expect(board.card("WO-3001 Shaft")).to_be_visible()
+    board.page.wait_for_timeout(3500)  # two polls at least
+    urls = [request.url for request in board.requested]
+    assert urls and all(url.startswith(f"{server.base}/") for url in urls), urls
+    paths = {url.removeprefix(server.base).partition("?")[0] for url in urls}
+    assert {"/board", "/static/board.js", "/static/board.css", "/api/events/head",
+            "/api/jobs", "/api/events"} <= paths
+    assert any("/api/events?after=" in url for url in urls)
+
+
+def test_a_held_part_stands_out(board, server, artifacts):
+    """Get Job's progress as docs/api.md (Progress, extended) gives it with a held serial.
+
+    The hold itself comes with the floor's holds; here the answer is given the
+    documented fields (`totalOnHold`, per path `onHold` and `steps`) on the way
+    to the page, to check what the page makes of them.
+    """
+    job, _ = job_with_parts(server.base, "WO-4001 Flange", "PI-401", ["Cut", "Inspect"], 3)
+
+    def with_a_hold(route):
+        answer = route.fetch().json()
+        progress = answer["progress"]
+        progress.update(totalInProgress=2, totalOnHold=1)
+        path = progress["pathProgress"][0]
+        path.update(onHold=1, steps=[
+            {"stepId": "s1", "name": "Cut", "waiting": 2, "onHold": 0, "deferred": 0},
+            {"stepId": "s2", "name": "Inspect", "waiting": 0, "onHold": 1, "deferred": 0}])
+        route.fulfill(json=answer)
+
+    board.page.route(re.compile(rf".*/api/jobs/{job['id']}$"), with_a_hold)
+    board.open()
+    card = board.card("WO-4001 Flange")
+    expect(card.locator(".n-held")).to_have_text("1 on hold")
+    expect(card.locator(".steps li")).to_have_text(["Cut 2", "Inspect 0on hold 1"])
+    held = card.locator(".n-held").evaluate("e => getComputedStyle(e).backgroundColor")
+    border = card.evaluate("e => getComputedStyle(e).borderTopColor")
+    assert (held, border) == (HOLD_COLOUR, HOLD_COLOUR)
+    assert board.page.locator("section.job").first.locator("h2").inner_text() == "WO-4001 Flange"
+    board.shot(artifacts, "a-held-part-stands-out")
+
+
+def test_the_page_survives_the_service_restarting(browser, tmp_path, artifacts, monkeypatch):
+    first = Gunicorn(tmp_path / "restart.db")
+    page = Board(browser, first.base)
+    try:
+        job_with_parts(first.base, "WO-5001 Cover", "PI-501", ["Weld"], 2)
+        page.open()
+        card = page.card("WO-5001 Cover")
+        expect(card).to_be_visible()
+        first.stop()
+        expect(page.page.locator("#status")).to_have_text("offline", timeout=10_000)
+        page.shot(artifacts, "offline")
+        monkeypatch.setattr("tests.live.free_port", lambda: first.port)
+        second = Gunicorn(tmp_path / "restart.db")
+        try:
+            expect(page.page.locator("#status")).to_have_text("live", timeout=10_000)
+            serials = requests.get(f"{second.base}/api/serials", timeout=10).json()
+            post(second.base, f"/api/serials/{serials[0]['id']}/advance")
+            expect(card.locator(".n-done")).to_have_text("1 done", timeout=3000)
+        finally:
+            second.stop()
+    finally:
+        page.close()
+        first.stop()
+
+
+def test_with_auth_on_the_token_is_asked_once_and_kept(browser, tmp_path, artifacts):
+    server = Gunicorn(tmp_path / "auth.db", env={"AUTH_REQUIRED": "true"})
+    page = Board(browser, server.base)
+    try:
+        planner = flask_command(server.database_url, "token", "create", "planner", "--role",
+                                "planner")
+        viewer = flask_command(server.database_url, "token", "create", "tv-1", "--role", "viewer")
+        job_with_parts(server.base, "WO-6001 Lid", "PI-601", ["Press"], 1, planner)
+        page.open()
+        expect(page.page.locator("#login")).to_be_visible()
+        page.shot(artifacts, "token-prompt")
+        page.page.fill("#token", viewer)
+        page.page.click("#login button")
+        expect(page.card("WO-6001 Lid")).to_be_visible()
+        page.page.reload()
+        expect(page.card("WO-6001 Lid")).to_be_visible()
+        expect(page.page.locator("#login")).to_be_hidden()
+        with page.page.expect_request(lambda r: "/api/events?after=" in r.url):
+            pass
+        assert page.page.evaluate("localStorage.getItem('shop-jobs.board.token')") == viewer
+        api = [r for r in page.requested if "/api/" in r.url]
+        assert api and all(r.headers.get("authorization") == f"Bearer {viewer}" for r in api)
+        assert not [r.url for r in page.requested if viewer in r.url]
+    finally:
+        page.close()
+        server.stop()
+    log = server.log_text()
+    assert "/api/events?after=" in log and viewer not in log
+
+
+FLOOR = [  # name, Jira key, goal, steps, serials, completed, scrapped
+    ("WO-24-0117 Manifold block", "PI-1482", 40, ["Saw", "Mill", "Deburr", "Inspect"], 28, 12, 1),
+    ("WO-24-0121 Pump housing", "PI-1490", 24, ["Cast", "Turn", "Inspect"], 24, 3, 2),
+    ("WO-24-0124 Bracket 7075", "PI-1503", 120, ["Laser", "Bend", "Anodise"], 60, 41, 0),
+    ("WO-24-0130 Shaft Ø25", "PI-1511", 16, ["Turn", "Grind", "Inspect"], 8, 0, 0),
+]
+
+
+def test_a_floor_of_real_jobs_readable_from_3_m(browser, tmp_path, artifacts):
+    """The screenshot in docs/: real jobs made through the API, at 1920x1080."""
+    server = Gunicorn(tmp_path / "floor.db")
+    page = Board(browser, server.base)
+    try:
+        for name, key, goal, steps, count, completed, scrapped in FLOOR:
+            job = post(server.base, "/api/jobs", {"name": name, "goalQuantity": goal,
+                                                  "jiraTicketKey": key})
+            path = post(server.base, "/api/paths", {"jobId": job["id"], "name": "Main route",
+                                                    "goalQuantity": goal,
+                                                    "steps": [{"name": s} for s in steps]})
+            serials = post(server.base, "/api/serials", {"jobId": job["id"],
+                                                         "pathId": path["id"], "quantity": count})
+            for serial in serials[:completed]:
+                for _ in steps:
+                    post(server.base, f"/api/serials/{serial['id']}/advance")
+            for serial in serials[completed:completed + scrapped]:
+                post(server.base, f"/api/serials/{serial['id']}/scrap", {"reason": "damaged"})
+        page.open()
+        for name, *_ in FLOOR:
+            expect(page.card(name)).to_be_visible()
+        expect(page.card(FLOOR[0][0]).locator(".n-done")).to_have_text("12 done")
+        page.shot(artifacts, "floor")
+    finally:
+        page.close()
+        server.stop()
