@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import jobs.views  # noqa: F401  (registers every route on bp and metrics_bp)
 from jobs.cli import register_commands
-from jobs.http import access, bp
+from jobs.http import access, bp, pages_bp
 from jobs.http.auth import init_auth
 from jobs.http.envelope import register_error_handlers
 from jobs.http.json import OrjsonProvider
@@ -16,7 +16,6 @@ from jobs.http.metrics import init_metrics, metrics_bp
 from jobs.http.request_id import init_request_ids
 from jobs.store.db import close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
-from jobs.views.board import board_bp
 
 MAX_BODY_BYTES = 1024 * 1024
 FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -73,7 +72,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     _add_request_hooks(app)
     app.register_blueprint(bp)
     app.register_blueprint(metrics_bp)
-    app.register_blueprint(board_bp)
+    app.register_blueprint(pages_bp)
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -35,7 +35,8 @@ def declared_routes() -> list[tuple[str, str, str | None]]:
 
 ROUTES = declared_routes()
 PROTECTED = [(m, u, r) for m, u, r in ROUTES if r is not None]
-OPEN = [(m, u) for m, u, r in ROUTES if r is None]
+# The printable record is opened by a signed link instead (tests/test_record.py).
+OPEN = [(m, u) for m, u, r in ROUTES if r is None and u != "/serials/missing/record"]
 
 
 def test_every_route_declares_the_documented_role():
@@ -47,6 +48,9 @@ def test_every_route_declares_the_documented_role():
         ("GET", "/api/paths/missing"): "viewer", ("GET", "/api/serials"): "viewer",
         ("GET", "/api/serials/missing"): "viewer", ("GET", "/api/events"): "viewer",
             ("GET", "/api/events/head"): "viewer",
+            ("GET", "/api/serials/missing/record"): "viewer",
+            ("GET", "/api/serials/missing/record-link"): "viewer",
+            ("GET", "/serials/missing/record"): None,
         ("GET", "/api/jobs/missing/history"): "viewer",
         ("GET", "/api/serials/missing/history"): "viewer",
         ("POST", "/api/serials"): "operator", ("POST", "/api/serials/missing/advance"): "operator",

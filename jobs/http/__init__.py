@@ -3,9 +3,9 @@ envelope, request ids.
 
 Views import what they need from here; services and the store never do.
 """
-from jobs.http.blueprint import bp
+from jobs.http.blueprint import bp, pages_bp
 from jobs.http.body import json_body
 from jobs.http.contract import ListPage, contract
 from jobs.http.pages import list_filters
 
-__all__ = ["ListPage", "bp", "contract", "json_body", "list_filters"]
+__all__ = ["ListPage", "bp", "contract", "json_body", "list_filters", "pages_bp"]

@@ -71,14 +71,17 @@ def paged(view: Callable, declared) -> Callable:
 
 def _open(scope: list[str], token: str, schema: Schema) -> list:
     try:
-        return open_cursor(_secret(), scope, token)
+        return open_cursor(service_secret(), scope, token)
     except InvalidCursor:
         messages = schema.fields["cursor"].make_error("invalid").messages
         raise ValidationError({"cursor": messages}) from None
 
 
-def _secret() -> bytes:
-    """The configured `SECRET_KEY`, else the database's own (docs/operations.md)."""
+def service_secret() -> bytes:
+    """Return the key that signs list cursors and record links (docs/operations.md).
+
+    The configured `SECRET_KEY`, else the database's own.
+    """
     configured = current_app.config.get("SECRET_KEY")
     if not configured:
         return cursor_secret()
@@ -89,7 +92,7 @@ def _one_page(keyset, after, limit: int, items: Schema, scope: list[str]) -> Res
     rows = keyset.page(after, limit + 1)
     response = Response("[" + _encoder(items)(rows[:limit]) + "]\n", mimetype=JSON)
     if len(rows) > limit:
-        cursor = make_cursor(_secret(), scope, keyset.key_of(rows[limit - 1]))
+        cursor = make_cursor(service_secret(), scope, keyset.key_of(rows[limit - 1]))
         response.headers["Link"] = f'<{_next_target(cursor)}>; rel="next"'
     return response
 

@@ -4,14 +4,12 @@ The page holds no data, so it is open to everyone; its script
 (`jobs/static/board.js`, served by the app's static route) reads the API
 with the viewer token the page asks for when authentication is on.
 """
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 
-from jobs.http import contract
-
-board_bp = Blueprint("board", __name__, template_folder="../templates")
+from jobs.http import contract, pages_bp
 
 
-@board_bp.get("/board")
+@pages_bp.get("/board")
 @contract({"type": "string"}, media_type="text/html", role=None)
 def board():
     """The board: an HTML page whose script polls the event feed and shows the active jobs."""

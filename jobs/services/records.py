@@ -1,0 +1,42 @@
+"""The as-built record of a serial (docs/api.md, Records an auditor can trust: As-built record).
+
+Read in one snapshot: the serial, its job and path, and its history (the
+batch event that made it, then its own events), from which `travel_of`
+replays the visits, holds and undone moves.
+"""
+from jobs.services import history
+from jobs.services.paths import path_detail
+from jobs.services.travel import travel_of
+from jobs.store.db import read_snapshot
+from jobs.store.keyset import Keyset
+from jobs.store.models import Job, Serial
+from jobs.store.records import fetch
+
+PAGE = 500
+
+
+def serial_record(serial_id: str) -> dict:
+    """Return the record of serial `serial_id`: `job`, `path`, `serial`, `visits`, `holds`,
+    `undone` and `last_event_hash` (absent when the serial has no event).
+
+    Raises NotFound `Serial not found: {id}`.
+    """
+    with read_snapshot():
+        serial = fetch(Serial, serial_id)
+        job, path = fetch(Job, serial["job_id"]), path_detail(serial["path_id"])
+        events = _every(history.serial_history(serial_id))
+    visits, holds, undone = travel_of(events, [step["name"] for step in path["steps"]])
+    return {"job": job, "path": path, "serial": serial, "visits": visits, "holds": holds,
+            "undone": undone, "last_event_hash": events[-1]["hash"] if events else None}
+
+
+def _every(events: Keyset) -> list[dict]:
+    # Page by page on the caller's connection and snapshot (`batches` would
+    # take a connection of its own for each page).
+    rows, after = [], None
+    while page := events.page(after, PAGE):
+        rows += page
+        if len(page) < PAGE:
+            break
+        after = events.key_of(page[-1])
+    return rows
