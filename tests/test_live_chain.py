@@ -5,10 +5,14 @@ event's predecessor is fixed: after concurrent writes on both hosts the ids
 are 1..n without a gap and `flask history verify` recomputes every hash
 (docs/api.md, Records an auditor can trust).
 """
+import os
+import subprocess
+import sys
+
 import pytest
 import requests
 
-from tests.live import Gunicorn, all_at_once, create_job, flask_command
+from tests.live import ROOT, Gunicorn, all_at_once, create_job, flask_command
 
 pytestmark = pytest.mark.live
 
@@ -55,3 +59,14 @@ def test_concurrent_writes_on_two_hosts_make_one_chain(hosts, live_database_url)
     assert [e["id"] for e in events] == list(range(1, 3 + WRITERS * ROUNDS * 3))
     assert flask_command(live_database_url, "history", "verify") == (
         f"History verified: {len(events)} events, head {events[-1]['id']} {events[-1]['hash']}")
+
+
+def test_verify_draws_a_progress_bar_on_a_terminal(hosts, live_database_url):
+    """Under `script` (a pseudo-terminal) the bar shows; piped (above) there is only the line."""
+    command = f"{sys.executable} -m flask --app app history verify"
+    result = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=ROOT,
+                            env={**os.environ, "DATABASE_URL": live_database_url},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "Verifying" in result.stdout and "100%" in result.stdout
+    assert "History verified: " in result.stdout
