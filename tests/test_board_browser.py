@@ -117,12 +117,15 @@ def test_an_advance_through_the_api_shows_within_3_s_without_a_reload(board, ser
     card = board.card("WO-2001 Bracket")
     expect(card.locator(".n-done")).to_have_text("0 done")
     board.page.evaluate("window.notReloaded = true")
+    board.requested.clear()
     post(server.base, f"/api/serials/{serials[0]['id']}/advance")
     advanced = time.monotonic()
     expect(card.locator(".n-done")).to_have_text("1 done", timeout=3000)
     assert time.monotonic() - advanced < 3
     expect(card.locator(".n-busy")).to_have_text("1 in progress")
     assert board.page.evaluate("window.notReloaded") is True
+    fetched = {r.url.removeprefix(server.base) for r in board.requested if "/api/jobs" in r.url}
+    assert fetched == {f"/api/jobs/{job['id']}"}  # only the job the event names
     board.shot(artifacts, "an-advance-shows")
 
 

@@ -132,21 +132,32 @@ def test_a_deleted_event_breaks_the_chain_at_the_next(app, client, story):
     assert verify(app).stdout == "History broken at event 8\n"
 
 
-def test_copy_db_carries_the_hashes_and_the_copy_chains_on(app, client, story, database_kind,
-                                                           tmp_path, request):
+def test_copy_db_carries_the_hashes_and_the_key_and_the_copy_chains_on(
+        app, client, story, database_kind, tmp_path, request):
     if database_kind == "sqlite":
         target = request.getfixturevalue("postgres").create_database(f"chain_{tmp_path.name}"[:60])
     else:
         target = f"sqlite:///{tmp_path}/copy.db"
+    next_page = client.get("/api/events?limit=2").headers["Link"].split(">")[0].lstrip("<")
     assert app.test_cli_runner().invoke(args=["copy-db", target]).exit_code == 0
-    shown = served_events(client)
+    shown, page = served_events(client), client.get(next_page).json
     db.close_all()
     copied = create_app({"DATABASE_URL": target, "TESTING": True})
     moved = copied.test_client()
     assert served_events(moved) == shown
+    assert moved.get(next_page).json == page  # the cursor key came along
     assert moved.post(f"/api/serials/{story['serials'][1]['id']}/advance").status_code == 200
     events = served_events(moved)
     assert events[-1]["id"] == 14
     assert_chained(events)
     assert verify(copied).stdout == f"History verified: 14 events, head 14 {events[-1]['hash']}\n"
     db.close_all()
+
+
+def test_an_integer_beyond_64_bits_is_hashed_as_served():
+    from jobs.services.chain import served
+
+    row = {"id": 1, "at": 0, "type": "t", "actor": "a", "request_id": "r", "job_id": "j",
+           "data": {"value": 2**70, "ratio": 0.1}}
+    assert served(row) == {"id": 1, "at": "1970-01-01T00:00:00.000Z", "type": "t", "actor": "a",
+                           "requestId": "r", "jobId": "j", "data": {"value": 2**70, "ratio": 0.1}}

@@ -56,9 +56,15 @@ def served(row: dict) -> dict:
     """Return the event row `row` (columns, `data` parsed) as a client reads it, without `hash`.
 
     Dumped by `EventSchema`, encoded as the service encodes its answers
-    (orjson) and parsed back with `json.loads`.
+    (orjson; the standard library for an integer beyond 64 bits, which
+    orjson refuses, as `jobs.http.json` does) and parsed back with `json.loads`.
     """
-    event = json.loads(orjson.dumps(_SERVED.dump(row)))
+    dumped = _SERVED.dump(row)
+    try:
+        text = orjson.dumps(dumped)
+    except TypeError:
+        text = json.dumps(dumped, ensure_ascii=False, separators=(",", ":"))
+    event = json.loads(text)
     event.pop("hash", None)
     return event
 

@@ -1,14 +1,17 @@
 """Moving the data to another database (docs/operations.md, Moving to PostgreSQL).
 
-`copy_database` copies every table of `MODELS` (ids, timestamps and the
-serial counter included) from the bound database into an empty one, after
-creating the schema there. It reads one snapshot of the source and writes
-the target in one transaction: a failed copy leaves the target empty.
+`copy_database` copies every table of `MODELS` (ids, timestamps, the
+serial counter and the events' hashes included) from the bound database
+into an empty one, after creating the schema there, and then the secrets
+(the key that signs list cursors and record links), which replace the
+target's own: cursors and record links handed out before the move stay
+valid. It reads one snapshot of the source and writes the target in one
+transaction: a failed copy leaves the target empty.
 """
 from peewee import AutoField, Database, Model, chunked
 
 from jobs.store.db import is_postgres, read_snapshot
-from jobs.store.models import MODELS
+from jobs.store.models import MODELS, Secret
 from jobs.store.schema import upgrade
 
 BATCH = 500
@@ -46,6 +49,7 @@ def _copy_into(target: Database) -> dict[str, int]:
         upgrade(target)
         with read_snapshot(), target.atomic():
             counts = {m._meta.table_name: _copy_table(m, target) for m in MODELS}
+            counts["secret"] = _copy_secrets(target)
             _advance_sequences(target)
     return counts
 
@@ -59,6 +63,16 @@ def _copy_table(model: type[Model], target: Database) -> int:
             model.insert_many(batch, fields=fields).execute()
         copied += len(batch)
     return copied
+
+
+def _copy_secrets(target: Database) -> int:
+    # The target's upgrade made secrets of its own: the source's replace them.
+    rows = list(Secret.select().tuples())
+    if rows:
+        with Secret.bind_ctx(target):
+            Secret.insert_many(rows, fields=[Secret.name, Secret.value]).on_conflict(
+                conflict_target=[Secret.name], preserve=[Secret.value]).execute()
+    return len(rows)
 
 
 def _advance_sequences(target: Database) -> None:

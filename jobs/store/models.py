@@ -127,10 +127,10 @@ class Sequence(BaseModel):
 
 
 class Secret(BaseModel):
-    """A random key kept in the database (`cursor`: signs list cursors), as hex.
+    """A random key kept in the database (`cursor`: signs list cursors and record links), as hex.
 
-    Not in MODELS: copy-db leaves the target its own secret (made by its
-    migration 0003), so cursors do not outlive a move.
+    Not in MODELS: the target of copy-db makes its own (migration 0003),
+    which copy-db then replaces with the source's (`jobs.store.copy`).
     """
 
     name = CharField(primary_key=True)
