@@ -108,6 +108,7 @@ def test_a_job_with_parts_in_progress_appears_and_an_idle_one_does_not(board, se
     expect(card.locator(".n-busy")).to_have_text("4 in progress")
     expect(board.page.locator("#status")).to_have_text("live")
     expect(board.card("WO-1002 Idle")).to_have_count(0)
+    expect(board.page.locator("#login")).to_be_hidden()  # auth off: it asks for nothing
     board.shot(artifacts, "a-job-appears")
 
 
