@@ -4,6 +4,9 @@ docs/operations.md, Schema upgrades: the upgrade chains the events already
 stored (in batches: more events than one batch here) and changes nothing
 else of them, so every old event is served as before with `hash` added
 last, the chain verifies, and new events chain on after the old ones.
+`tests/fixtures/release4.*.sql` are databases made by release 4 itself
+(commit e0d8b4c) through its own API, with tokens, a deleted job and path
+and non-ASCII text; the long history is written by plain SQL.
 """
 import hashlib
 import json
@@ -16,6 +19,7 @@ from app import create_app
 from jobs.store.db import db, make_database
 from jobs.store.schema import MIGRATIONS
 from schemas.fields import format_timestamp
+from tests.test_schema_upgrades import FIXTURES, new_url, table_rows  # noqa: F401 (a fixture)
 
 OLD_EVENTS = 2500
 STAMP = 1705769100000
@@ -47,7 +51,7 @@ def as_served_before(row: tuple) -> dict:
 
 
 @pytest.fixture
-def release4_url(database_kind, tmp_path, request):
+def long_history_url(database_kind, tmp_path, request):
     """A new database at schema version 4 holding OLD_EVENTS events."""
     if database_kind == "sqlite":
         url = f"sqlite:///{tmp_path}/v4.db"
@@ -64,8 +68,8 @@ def release4_url(database_kind, tmp_path, request):
     return url
 
 
-def test_the_upgrade_chains_old_events_and_serves_them_unchanged(release4_url):
-    app = create_app({"DATABASE_URL": release4_url, "TESTING": True})
+def test_the_upgrade_chains_old_events_and_serves_them_unchanged(long_history_url):
+    app = create_app({"DATABASE_URL": long_history_url, "TESTING": True})
     client = app.test_client()
     served = json.loads(client.get("/api/events").get_data(as_text=True))
     assert len(served) == OLD_EVENTS
@@ -83,8 +87,8 @@ def test_the_upgrade_chains_old_events_and_serves_them_unchanged(release4_url):
     db.close_all()
 
 
-def test_new_events_chain_on_after_the_old_ones(release4_url):
-    app = create_app({"DATABASE_URL": release4_url, "TESTING": True})
+def test_new_events_chain_on_after_the_old_ones(long_history_url):
+    app = create_app({"DATABASE_URL": long_history_url, "TESTING": True})
     client = app.test_client()
     created = client.post("/api/jobs", json={"name": "After", "goalQuantity": 1})
     assert created.status_code == 201
@@ -93,4 +97,35 @@ def test_new_events_chain_on_after_the_old_ones(release4_url):
     result = app.test_cli_runner().invoke(args=["history", "verify"])
     assert (result.exit_code, result.stdout) == (
         0, f"History verified: {OLD_EVENTS + 1} events, head {head['id']} {head['hash']}\n")
+    db.close_all()
+
+
+@pytest.fixture
+def release4_url(database_kind, new_url):  # noqa: F811 (new_url is the imported fixture)
+    """A database as release 4 left it, made through its API (tests/fixtures)."""
+    script = (FIXTURES / f"release4.{database_kind}.sql").read_text()
+    database = make_database(new_url)
+    with database.connection_context():
+        if database_kind == "sqlite":
+            database.connection().executescript(script)
+        else:
+            database.execute_sql(script)
+    database.close_all()
+    return new_url
+
+
+def test_a_release_4_database_keeps_every_row_and_its_events_are_chained(release4_url):
+    before = {table: table_rows(release4_url, table) for table in ("job", "serial", "event")}
+    app = create_app({"DATABASE_URL": release4_url, "TESTING": True})
+    client = app.test_client()
+    served = json.loads(client.get("/api/events").get_data(as_text=True))
+    columns = ("id", "at", "type", "actor", "request_id", "job_id", "path_id", "serial_id", "data")
+    assert [{k: v for k, v in e.items() if k != "hash"} for e in served] == [
+        as_served_before(tuple(row[c] for c in columns)) for row in before["event"]]
+    assert len(served) == 14 and all(list(e)[-1] == "hash" for e in served)
+    result = app.test_cli_runner().invoke(args=["history", "verify"])
+    assert result.stdout == f"History verified: 14 events, head 14 {served[-1]['hash']}\n"
+    assert [j["id"] for j in client.get("/api/jobs").json] == [j["id"] for j in before["job"]]
+    assert [s["id"] for s in client.get("/api/serials").json] == [
+        s["id"] for s in sorted(before["serial"], key=lambda s: s["number"])]
     db.close_all()
