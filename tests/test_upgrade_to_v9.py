@@ -19,7 +19,7 @@ from app import create_app
 from jobs.store.db import db, make_database
 from jobs.store.schema import MIGRATIONS
 from schemas.fields import format_timestamp
-from tests.test_schema_upgrades import FIXTURES, new_url, table_rows  # noqa: F401 (a fixture)
+from tests.test_schema_upgrades import load_fixture, new_url, table_rows  # noqa: F401 (a fixture)
 
 OLD_EVENTS = 2500
 STAMP = 1705769100000
@@ -103,15 +103,7 @@ def test_new_events_chain_on_after_the_old_ones(long_history_url):
 @pytest.fixture
 def release4_url(database_kind, new_url):  # noqa: F811 (new_url is the imported fixture)
     """A database as release 4 left it, made through its API (tests/fixtures)."""
-    script = (FIXTURES / f"release4.{database_kind}.sql").read_text()
-    database = make_database(new_url)
-    with database.connection_context():
-        if database_kind == "sqlite":
-            database.connection().executescript(script)
-        else:
-            database.execute_sql(script)
-    database.close_all()
-    return new_url
+    return load_fixture("release4", database_kind, new_url)
 
 
 def test_a_release_4_database_keeps_every_row_and_its_events_are_chained(release4_url):
