@@ -263,3 +263,26 @@ def test_a_floor_of_real_jobs_readable_from_3_m(browser, tmp_path, artifacts):
     finally:
         page.close()
         server.stop()
+
+
+def test_the_printable_record_is_one_a4_page_per_40_visits(browser, server, tmp_path):
+    """Printed by Chromium itself (A4): 40 visits fill a page, 41 need a second."""
+    job = post(server.base, "/api/jobs", {"name": "WO-7001 Long route", "goalQuantity": 2})
+    steps = [{"name": f"Operation {i}"} for i in range(41)]
+    path = post(server.base, "/api/paths", {"jobId": job["id"], "name": "Main", "goalQuantity": 2,
+                                            "steps": steps})
+    serials = post(server.base, "/api/serials", {"jobId": job["id"], "pathId": path["id"],
+                                                 "quantity": 2})
+    for _ in range(40):
+        post(server.base, f"/api/serials/{serials[1]['id']}/advance")
+    for _ in range(39):
+        post(server.base, f"/api/serials/{serials[0]['id']}/advance")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        for serial, pages in ((serials[0], 1), (serials[1], 2)):
+            page.goto(f"{server.base}/serials/{serial['id']}/record")
+            pdf = page.pdf(format="A4", prefer_css_page_size=True)
+            assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == pages, serial["id"]
+    finally:
+        context.close()
