@@ -1,7 +1,8 @@
 """Flask CLI commands (docs/operations.md): `db upgrade|version`, `copy-db`, `backup`, `openapi`,
 `token create|list|revoke`, `history verify`.
 
-Each failure is one line on standard error and exit status 1.
+Each failure is one line on standard error and exit status 1, except a broken history,
+which `history verify` names on standard output (docs/api.md, Records an auditor can trust).
 """
 import json
 import os
