@@ -29,7 +29,7 @@ class ConfigError(SystemExit):
     """
 
 
-def create_app(config: Mapping | None = None) -> Flask:
+def create_app(config: Mapping | None = None, *, upgrade_schema: bool = False) -> Flask:
     """Build the WSGI app.
 
     `config` overrides the defaults and the environment (`DATABASE_URL`,
@@ -39,10 +39,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     else; `SECRET_KEY`, the key that signs list cursors, default the
     database's own; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default
     false, anything else a ConfigError; `IDEMPOTENCY_KEY_HOURS`, how long an
-    Idempotency-Key is kept, default 24). The schema is brought up to date on start
-    (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
-    connection used for that is closed again, so none outlives the factory
-    (safe to fork after it, as gunicorn's `preload_app` does).
+    Idempotency-Key is kept, default 24). With `upgrade_schema` (serving:
+    wsgi.py) the schema is brought up to date (`jobs.store.schema.upgrade`;
+    SchemaError on a newer database) and every connection used for that is
+    closed again, so none outlives the factory (safe to fork after it, as
+    gunicorn's `preload_app` does). Without it (every `flask` command; `db
+    upgrade` upgrades on demand) the schema is left as it is.
     """
     app = Flask(__name__, instance_relative_config=True)
     default_url = "sqlite:///" + os.path.join(app.instance_path, "shop.db")
@@ -66,15 +68,21 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.url_map.merge_slashes = False
     _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
-    with open_database(app.config["DATABASE_URL"]).connection_context():
-        upgrade(db.obj)
-    close_idle_connections()
+    open_database(app.config["DATABASE_URL"])
+    if upgrade_schema:
+        _upgrade()
     _add_request_hooks(app)
     app.register_blueprint(bp)
     app.register_blueprint(metrics_bp)
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _upgrade() -> None:
+    with db.connection_context():
+        upgrade(db.obj)
+    close_idle_connections()
 
 
 def _add_request_hooks(app: Flask) -> None:

@@ -7,7 +7,6 @@ from functools import partial
 
 import pytest
 
-from app import create_app
 from jobs.store.db import db, is_postgres
 from jobs.store.models import Event
 from tests.conftest import JIRA, STEPS, error_body, make_token
@@ -23,11 +22,10 @@ def frozen_clock(monkeypatch):
 
 
 @pytest.fixture(params=["auth-off", "auth-on"])
-def client(request, tmp_path):
+def client(request, make_app):
     """The app's client; with auth on, every request carries the token of `planner`."""
     required = request.param == "auth-on"
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db", "TESTING": True,
-                      "AUTH_REQUIRED": required})
+    app = make_app(AUTH_REQUIRED=required)
     client = app.test_client()
     if required:
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token('planner', 'planner')}"

@@ -52,7 +52,7 @@ def version_1_database(url: str, serials: int) -> dict:
 
 def test_an_upgraded_version_1_database_lists_every_row(empty_database_url):
     made = version_1_database(empty_database_url, 2500)
-    app = create_app({"DATABASE_URL": empty_database_url})
+    app = create_app({"DATABASE_URL": empty_database_url}, upgrade_schema=True)
     try:
         client = app.test_client()
         assert [job["id"] for job in client.get("/api/jobs").json] == made["jobs"]

@@ -7,7 +7,6 @@ import re
 import pytest
 from gunicorn.glogging import SafeAtoms
 
-from app import create_app
 from jobs.http.logs import JsonAccessFormatter, log_handler
 from jobs.services import jobs as job_service
 
@@ -15,10 +14,10 @@ ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 @pytest.mark.parametrize("value", ["xml", "JSON", ""])
-def test_unknown_log_format_is_a_one_line_error(tmp_path, monkeypatch, value):
+def test_unknown_log_format_is_a_one_line_error(make_app, monkeypatch, value):
     monkeypatch.setenv("LOG_FORMAT", value)
     with pytest.raises(ValueError) as error:
-        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db"})
+        make_app()
     assert str(error.value) == f"LOG_FORMAT must be text or json, not {value}"
 
 

@@ -45,7 +45,8 @@ def upgraded(tmp_path):
         assert "event" not in database.get_tables()
         for sql, params in ROWS:
             database.execute_sql(sql, params)
-    return create_app({"DATABASE_URL": f"sqlite:///{path}", "TESTING": True})
+    return create_app({"DATABASE_URL": f"sqlite:///{path}", "TESTING": True},
+                      upgrade_schema=True)
 
 
 def test_db_version_is_the_code_s_after_the_upgrade(upgraded):
@@ -83,10 +84,10 @@ def test_the_upgraded_database_has_an_empty_history_that_then_grows(upgraded):
         "serials.created"]
 
 
-def test_tokens_work_on_the_upgraded_database(upgraded, tmp_path):
+def test_tokens_work_on_the_upgraded_database(upgraded, tmp_path, make_app):
     runner = upgraded.test_cli_runner()
     secret = runner.invoke(args=["token", "create", "anna", "--role", "viewer"]).stdout.strip()
-    secured = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/v1.db", "AUTH_REQUIRED": True})
+    secured = make_app(f"sqlite:///{tmp_path}/v1.db", AUTH_REQUIRED=True)
     response = secured.test_client().get(f"/api/jobs/{JOB}",
                                          headers={"Authorization": f"Bearer {secret}"})
     assert (response.status_code, response.json["id"]) == (200, JOB)
