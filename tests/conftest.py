@@ -7,6 +7,7 @@ gets a database already at the newest schema: a copy of a SQLite file
 migrated once per session, or the session's PostgreSQL database emptied.
 Shared helpers live in tests/helpers.py.
 """
+import uuid
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,14 @@ def database_url(database_kind, tmp_path, request):
     url = request.getfixturevalue("postgres_url")
     empty_postgres(url)
     return url
+
+
+@pytest.fixture
+def new_url(database_kind, tmp_path, request):
+    """The URL of a database that does not exist yet (a fresh file or PostgreSQL database)."""
+    if database_kind == "sqlite":
+        return f"sqlite:///{tmp_path}/fresh.db"
+    return request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex}")
 
 
 @pytest.fixture

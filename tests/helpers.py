@@ -5,6 +5,7 @@ Test modules import them from here (or, as before, from tests.conftest).
 templates); `copy_sqlite` and `empty_postgres` give each test a fresh one
 cheaply (docs/testing.md, How the tests get their databases).
 """
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import psycopg
 from jobs.services import tokens
 from jobs.store.db import db, make_database
 from jobs.store.schema import upgrade
+from schemas.fields import format_timestamp
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 JIRA = {
     "jiraTicketKey": "PI-42",
@@ -113,3 +117,49 @@ def close_cleaners() -> None:
     """Close the cleaning connections (before the cluster stops)."""
     while _cleaners:
         _cleaners.popitem()[1][0].close()
+
+
+def load_release(release: int, database_kind: str, url: str) -> str:
+    """Load tests/fixtures/release{release}.{database_kind}.sql into the new database `url`."""
+    script = (FIXTURES / f"release{release}.{database_kind}.sql").read_text()
+    database = make_database(url)
+    with database.connection_context():
+        if database_kind == "sqlite":
+            database.connection().executescript(script)
+        else:
+            database.execute_sql(script)
+    database.close_all()
+    return url
+
+
+def table_rows(url: str, table: str) -> list[dict]:
+    """Every row of `table` read with plain SQL (no model), as dicts."""
+    database = make_database(url)
+    with database.connection_context():
+        cursor = database.execute_sql(f'SELECT * FROM "{table}"')
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    database.close_all()
+    return rows
+
+
+def camel(name: str) -> str:
+    """`snake_case` -> `snakeCase`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def wire(row: dict, drop=("number",)) -> dict:
+    """A stored row as the API shows it: camelCase, timestamps formatted, nulls omitted."""
+    shown = {}
+    for name, value in row.items():
+        if value is None or name in drop:
+            continue
+        if name.endswith("_at"):
+            value = format_timestamp(value)
+        elif name == "jira_labels" and isinstance(value, str):
+            value = json.loads(value)
+        elif name == "optional":
+            value = bool(value)
+        shown[camel(name)] = value
+    return shown

@@ -1,79 +1,25 @@
 """Schema upgrades (docs/operations.md, Schema upgrades): versions, locks, refusals, old data.
 
 `tests/fixtures/release1.*.sql` are databases made by the first release
-through its own API (SQLite and PostgreSQL). Every later step must upgrade
-them with every row still found through the API.
+through its own API (SQLite and PostgreSQL), `release2.*` by the second
+(tests/test_release2_upgrade.py). Every later step must upgrade them with
+every row still found through the API.
 """
-import json
 import subprocess
 import sys
-import uuid
-from pathlib import Path
 
 import pytest
 
-from jobs.store.db import db, make_database
+from jobs.store.db import db
 from jobs.store.schema import SchemaError, code_version
-from tests.helpers import migrate
+from tests.helpers import load_release, migrate, table_rows, wire
 from tests.live import ROOT
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture
-def new_url(database_kind, tmp_path, request):
-    """The URL of a database that does not exist yet (a fresh file or PostgreSQL database)."""
-    if database_kind == "sqlite":
-        return f"sqlite:///{tmp_path}/fresh.db"
-    return request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex}")
 
 
 @pytest.fixture
 def release1_url(database_kind, new_url):
     """A database as the first release left it, with its rows."""
-    script = (FIXTURES / f"release1.{database_kind}.sql").read_text()
-    database = make_database(new_url)
-    with database.connection_context():
-        if database_kind == "sqlite":
-            database.connection().executescript(script)
-        else:
-            database.execute_sql(script)
-    database.close_all()
-    return new_url
-
-
-def table_rows(url: str, table: str) -> list[dict]:
-    """Every row of `table` read with plain SQL (no model), as dicts."""
-    database = make_database(url)
-    with database.connection_context():
-        cursor = database.execute_sql(f'SELECT * FROM "{table}"')
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    database.close_all()
-    return rows
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def wire(row: dict, drop=("number",)) -> dict:
-    """A stored row as the API shows it: camelCase, timestamps formatted, nulls omitted."""
-    from schemas.fields import format_timestamp
-
-    shown = {}
-    for name, value in row.items():
-        if value is None or name in drop:
-            continue
-        if name.endswith("_at"):
-            value = format_timestamp(value)
-        elif name == "jira_labels" and isinstance(value, str):
-            value = json.loads(value)
-        elif name == "optional":
-            value = bool(value)
-        shown[camel(name)] = value
-    return shown
+    return load_release(1, database_kind, new_url)
 
 
 def test_release1_database_upgrades_and_every_row_is_found(release1_url, make_app):
