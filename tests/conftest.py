@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from werkzeug.routing import Rule
 
 from app import create_app
 from jobs.store.db import db
@@ -38,6 +39,27 @@ DATABASES = {"sqlite": ["sqlite"], "postgresql": ["postgresql"],
 TWO_HOSTS = "postgresql, two hosts behind nginx"
 
 
+def pytest_configure(config):
+    _reuse_url_builders()
+
+
+def _reuse_url_builders() -> None:
+    # Every create_app compiles each route's URL builder from an AST (werkzeug's
+    # Rule._compile_builder): a quarter of the suite's CPU, apps being made per
+    # test. The builder is a function of the rule's text, parts and defaults
+    # alone (bound to each rule afterwards), so one per rule is reused.
+    compile_builder, built = Rule._compile_builder, {}
+
+    def reused(rule: Rule, append_unknown: bool = True):
+        key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())),
+               append_unknown)
+        if key not in built:
+            built[key] = compile_builder(rule, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = reused
+
+
 def pytest_addoption(parser):
     parser.addoption("--database", choices=sorted(DATABASES), default="both",
                      help="the databases the contract tests run on (default: both)")
@@ -55,6 +77,14 @@ def pytest_generate_tests(metafunc):
         if "postgresql" in kinds:
             setups.append(TWO_HOSTS)
         metafunc.parametrize("live_setup", setups, scope="module")
+
+
+def pytest_ignore_collect(collection_path, config):
+    # Every live module is named *live* and marked live as a whole: under `-m "not live"`
+    # they are not even imported (the fuzz module builds its cases on import, seconds).
+    if "live" in collection_path.name and collection_path.suffix == ".py":
+        return config.getoption("markexpr").replace(" ", "") == "notlive" or None
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
