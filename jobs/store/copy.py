@@ -2,13 +2,16 @@
 
 `copy_database` copies every table of `MODELS` (ids, timestamps and the
 serial counter included) from the bound database into an empty one, after
-creating the schema there. It reads one snapshot of the source and writes
-the target in one transaction: a failed copy leaves the target empty.
+creating the schema there, and the database's secret (`secret`: the key
+that signs list cursors, so cursors handed out before the move stay
+valid) in place of the one the target's schema step made. It reads one
+snapshot of the source and writes the target in one transaction: a failed
+copy leaves the target empty.
 """
 from peewee import AutoField, Database, Model, chunked
 
 from jobs.store.db import is_postgres, read_snapshot
-from jobs.store.models import MODELS
+from jobs.store.models import MODELS, Secret
 from jobs.store.schema import upgrade
 
 BATCH = 500
@@ -46,6 +49,9 @@ def _copy_into(target: Database) -> dict[str, int]:
         upgrade(target)
         with read_snapshot(), target.atomic():
             counts = {m._meta.table_name: _copy_table(m, target) for m in MODELS}
+            with Secret.bind_ctx(target):
+                Secret.delete().execute()
+            counts["secret"] = _copy_table(Secret, target)
             _advance_sequences(target)
     return counts
 

@@ -129,8 +129,9 @@ class Sequence(BaseModel):
 class Secret(BaseModel):
     """A random key kept in the database (`cursor`: signs list cursors), as hex.
 
-    Not in MODELS: copy-db leaves the target its own secret (made by its
-    migration 0003), so cursors do not outlive a move.
+    Not in MODELS (the target of copy-db has one already, made by its
+    migration 0003): copy-db replaces it with the source's, so cursors
+    outlive a move.
     """
 
     name = CharField(primary_key=True)
