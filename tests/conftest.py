@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
 
 from app import create_app
 from jobs.store.db import db
@@ -27,6 +26,7 @@ from tests.helpers import (  # noqa: F401 (tests import these from here as well)
     error_body,
     make_token,
     migrate,
+    reuse_url_builders,
     stored,
 )
 from tests.live import Gunicorn, Nginx, serve
@@ -40,24 +40,7 @@ TWO_HOSTS = "postgresql, two hosts behind nginx"
 
 
 def pytest_configure(config):
-    _reuse_url_builders()
-
-
-def _reuse_url_builders() -> None:
-    # Every create_app compiles each route's URL builder from an AST (werkzeug's
-    # Rule._compile_builder): a quarter of the suite's CPU, apps being made per
-    # test. The builder is a function of the rule's text, parts and defaults
-    # alone (bound to each rule afterwards), so one per rule is reused.
-    compile_builder, built = Rule._compile_builder, {}
-
-    def reused(rule: Rule, append_unknown: bool = True):
-        key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())),
-               append_unknown)
-        if key not in built:
-            built[key] = compile_builder(rule, append_unknown)
-        return built[key]
-
-    Rule._compile_builder = reused
+    reuse_url_builders()
 
 
 def pytest_addoption(parser):
