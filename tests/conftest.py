@@ -7,6 +7,9 @@ gets a database already at the newest schema: a copy of a SQLite file
 migrated once per session, or the session's PostgreSQL database emptied.
 Shared helpers live in tests/helpers.py.
 """
+import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -100,6 +103,31 @@ def sqlite_template(tmp_path_factory) -> Path:
     return Path(migrate(f"sqlite:///{path}").removeprefix("sqlite:///"))
 
 
+@pytest.fixture(scope="session")
+def memory_root():
+    """A session folder in memory (/dev/shm) where the machine has one, else in the temp folder."""
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    root = Path(tempfile.mkdtemp(prefix="shop-jobs-tests-", dir=shm))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def tmp_path(request, memory_root, tmp_path_factory):
+    """pytest's `tmp_path`, but in memory for the in-process tests, removed after each.
+
+    SQLite's syncs on this machine's disk were half the in-process tests'
+    wall time (docs/testing.md). Live tests keep a folder on disk: `chattr
+    +i` needs a real file system.
+    """
+    if request.node.get_closest_marker("live"):
+        yield tmp_path_factory.mktemp(request.node.name[:30], numbered=True)
+        return
+    path = Path(tempfile.mkdtemp(dir=memory_root))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture
 def database_url(database_kind, tmp_path, request):
     """A `DATABASE_URL` of an empty database at the newest schema, of kind `database_kind`."""
@@ -119,7 +147,7 @@ def new_url(database_kind, tmp_path, request):
 
 
 @pytest.fixture
-def make_app(sqlite_template, tmp_path_factory):
+def make_app(sqlite_template, tmp_path):
     """`make_app(database_url=None, upgrade_schema=False, **config)`: `create_app` with TESTING on.
 
     Without `database_url`, on a new copy of the migrated SQLite template;
@@ -129,7 +157,7 @@ def make_app(sqlite_template, tmp_path_factory):
     made = []
 
     def make(database_url: str | None = None, upgrade_schema: bool = False, **config) -> Flask:
-        url = database_url or copy_sqlite(sqlite_template, tmp_path_factory.mktemp("app") / "a.db")
+        url = database_url or copy_sqlite(sqlite_template, tmp_path / f"app{len(made)}.db")
         app = create_app({"DATABASE_URL": url, "TESTING": True, **config},
                          upgrade_schema=upgrade_schema)
         made.append(db.obj)
