@@ -46,7 +46,7 @@ def changes(model: type[Model], before: dict, after: dict, written: dict) -> dic
 
 def _insert_event():
     fields = Event._meta.fields
-    return Event.insert({fields[column]: placeholder(column) for column in _INSERTED})
+    return Event.insert({fields[column]: placeholder() for column in _INSERTED})
 
 
 def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
@@ -62,10 +62,9 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
     lock_event_order()
     who = acting.current()
     first, last = numbers or (None, None)
-    db.execute_sql(*compile_once(_insert_event).bind(
-        at=clock.now_ms(), type=event_type, actor=who.actor, request_id=who.request_id,
-        job_id=job_id, path_id=path_id, serial_id=serial_id, data=Event.data.db_value(data),
-        first_number=first, last_number=last))
+    values = (clock.now_ms(), event_type, who.actor, who.request_id, job_id, path_id,
+              serial_id, Event.data.db_value(data), first, last)
+    db.execute_sql(compile_once(_insert_event), values)
 
 
 def job_history(job_id: str) -> Keyset:

@@ -42,8 +42,8 @@ class Seen:
 
 
 def _by_actor_and_key():
-    return IdempotencyKey.select().where((IdempotencyKey.actor == placeholder("actor"))
-                                         & (IdempotencyKey.key == placeholder("key")))
+    return IdempotencyKey.select().where((IdempotencyKey.actor == placeholder())
+                                         & (IdempotencyKey.key == placeholder()))
 
 
 def _seen(row: dict | None) -> Seen | None:
@@ -76,7 +76,7 @@ def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
     here and counts as unseen.
     """
     _wait_for_others(actor, key)
-    row = first_row(IdempotencyKey, *compile_once(_by_actor_and_key).bind(actor=actor, key=key))
+    row = first_row(IdempotencyKey, compile_once(_by_actor_and_key), (actor, key))
     if row is not None and row["created_at"] < clock.now_ms() - max_age_ms:
         IdempotencyKey.delete().where(IdempotencyKey.id == row["id"]).execute()
         return None
@@ -85,8 +85,7 @@ def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
 
 def find(actor: str, key: str) -> Seen | None:
     """Return the stored request and answer of `actor`'s `key`, expired or not, or None."""
-    return _seen(first_row(IdempotencyKey,
-                           *compile_once(_by_actor_and_key).bind(actor=actor, key=key)))
+    return _seen(first_row(IdempotencyKey, compile_once(_by_actor_and_key), (actor, key)))
 
 
 def keep(actor: str, key: str, method: str, path: str, fingerprint: str, answer: Answer,

@@ -28,22 +28,21 @@ def percent(done: int, goal: int) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _count_on_path(status: str):
+def _count_on_path():
     return Serial.select(fn.COUNT(SQL("*"))).where(
-        (Serial.path == Path.id) & (Serial.status == placeholder(status))
+        (Serial.path == Path.id) & (Serial.status == placeholder())
     )
 
 
 def _counts_of_job():
-    return Path.select(Path.id, *[_count_on_path(s) for s in SERIAL_STATUSES]).where(
-        Path.job == placeholder("job_id")
+    return Path.select(Path.id, *[_count_on_path() for _ in SERIAL_STATUSES]).where(
+        Path.job == placeholder()
     )
 
 
 def serial_counts(job_id: str) -> dict[str, dict[str, int]]:
     """Return `{path_id: {status: count}}` over the paths of job `job_id`."""
-    statuses = {status: status for status in SERIAL_STATUSES}
-    rows = tuples(*compile_once(_counts_of_job).bind(**statuses, job_id=job_id))
+    rows = tuples(compile_once(_counts_of_job), (*SERIAL_STATUSES, job_id))
     return {path_id: dict(zip(SERIAL_STATUSES, counts, strict=True)) for path_id, *counts in rows}
 
 

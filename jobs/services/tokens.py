@@ -86,13 +86,13 @@ def revoke_token(name: str) -> None:
 
 def _by_secret():
     return Token.select().where(
-        (Token.secret_sha256 == placeholder("sha256")) & Token.revoked_at.is_null())
+        (Token.secret_sha256 == placeholder()) & Token.revoked_at.is_null())
 
 
 def _touch_statement():
-    stale = Token.last_used_at.is_null() | (Token.last_used_at <= placeholder("stale_before"))
-    return Token.update({Token.last_used_at: placeholder("now")}).where(
-        (Token.id == placeholder("id")) & stale)
+    stale = Token.last_used_at.is_null() | (Token.last_used_at <= placeholder())
+    return Token.update({Token.last_used_at: placeholder()}).where(
+        (Token.id == placeholder()) & stale)
 
 
 def _touch(token: dict) -> None:
@@ -101,8 +101,7 @@ def _touch(token: dict) -> None:
     if last is not None and last > now - TOUCH_EVERY_MS:
         return
     try:
-        db.execute_sql(*compile_once(_touch_statement).bind(
-            now=now, id=token["id"], stale_before=now - TOUCH_EVERY_MS))
+        db.execute_sql(compile_once(_touch_statement), (now, token["id"], now - TOUCH_EVERY_MS))
     except OperationalError:
         log.warning("could not record the use of token %s", token["name"], exc_info=True)
 
@@ -115,7 +114,7 @@ def authenticate(secret: str) -> dict | None:
     reads; when it cannot be written (a write-protected database) the
     request goes on and a warning is logged.
     """
-    token = first_row(Token, *compile_once(_by_secret).bind(sha256=secret_sha256(secret)))
+    token = first_row(Token, compile_once(_by_secret), (secret_sha256(secret),))
     if token is not None:
         _touch(token)
     return token

@@ -22,21 +22,20 @@ NUL = "\x00"
 
 
 def _by_key(model: type[Model], lock: str | None):
-    return _locked(model.select().where(model._meta.primary_key == placeholder("pk")), lock)
+    return _locked(model.select().where(model._meta.primary_key == placeholder()), lock)
 
 
 def _update_by_key(model: type[Model], columns: tuple[str, ...]):
     fields = model._meta.fields
     return (
-        model.update({fields[name]: placeholder(name) for name in columns})
-        .where(model._meta.primary_key == placeholder("pk"))
+        model.update({fields[name]: placeholder() for name in columns})
+        .where(model._meta.primary_key == placeholder())
         .returning(*model._meta.sorted_fields)
     )
 
 
 def _exists_by_key(model: type[Model], lock: str | None):
-    return _locked(model.select(SQL("1")).where(model._meta.primary_key == placeholder("pk")),
-                   lock)
+    return _locked(model.select(SQL("1")).where(model._meta.primary_key == placeholder()), lock)
 
 
 def _locked(query, lock: str | None):
@@ -54,7 +53,7 @@ def require(model: type[Model], ident: str, lock: str | None = None) -> None:
     waits for it (or it for the delete, and then finds nothing). Raises
     NotFound `{Model} not found: {ident}`.
     """
-    if NUL in ident or not tuples(*compile_once(_exists_by_key, model, lock).bind(pk=ident)):
+    if NUL in ident or not tuples(compile_once(_exists_by_key, model, lock), (ident,)):
         raise NotFound(model.__name__, ident)
 
 
@@ -64,8 +63,7 @@ def fetch(model: type[Model], ident: str, lock: str | None = None) -> dict:
     Before changing a row, fetch it with `lock="FOR UPDATE"`, so that what
     was read is what the change replaces. Raises NotFound `{Model} not found: {ident}`.
     """
-    row = None if NUL in ident else first_row(
-        model, *compile_once(_by_key, model, lock).bind(pk=ident))
+    row = None if NUL in ident else first_row(model, compile_once(_by_key, model, lock), (ident,))
     if row is None:
         raise NotFound(model.__name__, ident)
     return row
@@ -82,9 +80,9 @@ def update_row(model: type[Model], ident: str, changes: dict) -> dict:
     """
     values = {**changes, "updated_at": clock.now_ms()}
     fields = model._meta.fields
-    params = {name: fields[name].db_value(value) for name, value in values.items()}
-    return first_row(model, *compile_once(_update_by_key, model, tuple(values)).bind(
-        **params, pk=ident))
+    params = tuple(fields[name].db_value(value) for name, value in values.items())
+    sql = compile_once(_update_by_key, model, tuple(values))
+    return first_row(model, sql, (*params, ident))
 
 
 def delete_unless_serials(model: type[Model], ident: str, link: Field,

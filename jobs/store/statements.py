@@ -2,18 +2,14 @@
 
 peewee compiles a query to SQL on every execution (about 0.1 ms each, more
 than the rest of a Get Job or Update Job). The statements below are built
-by peewee once per database kind, with named parameter placeholders where
-the values go, cached, and executed with the values bound by name
-(`Statement.bind`), whatever order peewee compiled them in
-(docs/benchmarks.md).
+by peewee once per database kind, with parameter placeholders where the
+values go, cached, and executed with the values (docs/benchmarks.md).
 
 Every row leaves the store as a dict keyed by column name (`job_id`, not
 `job`), the one representation services and schemas share.
 """
-import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from typing import NamedTuple
 
 from peewee import (
     SQL,
@@ -29,38 +25,14 @@ from peewee import (
 
 from jobs.store.db import db
 
-# A named placeholder is this mark around its name until the statement is
-# compiled; then each becomes the database's placeholder, and the names, in
-# the order the SQL holds them, are what `bind` orders the values by.
-_MARK = "\x1e"
-_NAMED = re.compile(f"{_MARK}(\\w+){_MARK}")
+
+def placeholder() -> SQL:
+    """Return the database's parameter placeholder (`?` for SQLite) as a peewee node."""
+    return SQL(db.param)
 
 
-class Statement(NamedTuple):
-    """A compiled statement: its SQL and the names of its parameters, in the SQL's order."""
-
-    sql: str
-    names: tuple[str, ...]
-
-    def bind(self, **values) -> tuple[str, tuple]:
-        """Return (sql, parameters) with `values` (one per name) in the SQL's order.
-
-        Raises ValueError when a name has no value or a value no name. A
-        name used twice takes its value twice.
-        """
-        if set(values) != set(self.names):
-            raise ValueError(f"statement parameters {sorted(set(self.names))}, "
-                             f"values given for {sorted(values)}")
-        return self.sql, tuple(values[name] for name in self.names)
-
-
-def placeholder(name: str) -> SQL:
-    """Return a parameter placeholder named `name` (a word) as a peewee node."""
-    return SQL(f"{_MARK}{name}{_MARK}")
-
-
-def compile_once(build: Callable[..., Query], *args) -> Statement:
-    """Return the Statement of `build(*args)`, a query with a named `placeholder` for every value.
+def compile_once(build: Callable[..., Query], *args) -> str:
+    """Return the SQL of `build(*args)`, a query with `placeholder()` for every value.
 
     Cached per database class, so one database's dialect never reaches another.
     """
@@ -68,12 +40,11 @@ def compile_once(build: Callable[..., Query], *args) -> Statement:
 
 
 @cache
-def _compile(database_class: type, build: Callable[..., Query], *args) -> Statement:
+def _compile(database_class: type, build: Callable[..., Query], *args) -> str:
     sql, params = build(*args).sql()
     if params:
         raise ValueError(f"a cached statement holds values instead of placeholders: {sql}")
-    names = tuple(_NAMED.findall(sql))
-    return Statement(_NAMED.sub(lambda _: db.param, sql), names)
+    return sql
 
 
 def as_row(model: type[Model], values: Iterable) -> dict:
