@@ -6,58 +6,40 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import jobs.views  # noqa: F401  (registers every route on bp and metrics_bp)
+from jobs import settings
 from jobs.cli import register_commands
 from jobs.http import access, bp, pages_bp
 from jobs.http.auth import init_auth
 from jobs.http.envelope import register_error_handlers
 from jobs.http.json import OrjsonProvider
-from jobs.http.logs import log_format
 from jobs.http.metrics import init_metrics, metrics_bp
 from jobs.http.request_id import init_request_ids
+from jobs.settings import ConfigError  # noqa: F401 (tests and callers import it from here)
 from jobs.store.db import close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
 
 MAX_BODY_BYTES = 1024 * 1024
-FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
-class ConfigError(SystemExit):
-    """A setting the service cannot run with: the process stops, printing this one line.
-
-    A SystemExit, so gunicorn and the `flask` command print only the message
-    (no traceback) and exit with status 1.
-    """
-
-
-def create_app(config: Mapping | None = None) -> Flask:
+def create_app(config: Mapping | None = None, *, upgrade_schema: bool = False) -> Flask:
     """Build the WSGI app.
 
-    `config` overrides the defaults and the environment (`DATABASE_URL`,
-    peewee `db_url` form, default `shop.db` in the instance folder;
-    `TRUSTED_PROXIES`, how many proxies' `X-Forwarded-*` headers to trust,
-    default 0; `LOG_FORMAT`, `text` or `json`, ValueError for anything
-    else; `SECRET_KEY`, the key that signs list cursors, default the
-    database's own; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default
-    false, anything else a ConfigError; `IDEMPOTENCY_KEY_HOURS`, how long an
-    Idempotency-Key is kept, default 24). The schema is brought up to date on start
-    (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
-    connection used for that is closed again, so none outlives the factory
-    (safe to fork after it, as gunicorn's `preload_app` does).
+    The settings of `jobs.settings.APP` come from the environment, each
+    checked by its parser (a ConfigError, one line, for a bad value);
+    `config` overrides them and Flask's own (a text value is checked the
+    same way). `DATABASE_URL` defaults to `shop.db` in the instance folder.
+    With `upgrade_schema` (serving: wsgi.py) the schema is brought up to
+    date (`jobs.store.schema.upgrade`;
+    SchemaError on a newer database) and every connection used for that is
+    closed again, so none outlives the factory (safe to fork after it, as
+    gunicorn's `preload_app` does). Without it (every `flask` command; `db
+    upgrade` upgrades on demand) the schema is left as it is.
     """
     app = Flask(__name__, instance_relative_config=True, static_folder="jobs/static")
     default_url = "sqlite:///" + os.path.join(app.instance_path, "shop.db")
-    app.config.update(
-        DATABASE_URL=os.environ.get("DATABASE_URL", default_url),
-        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
-        LOG_FORMAT=os.environ.get("LOG_FORMAT", "text"),
-        SECRET_KEY=os.environ.get("SECRET_KEY"),
-        AUTH_REQUIRED=os.environ.get("AUTH_REQUIRED", "false"),
-        IDEMPOTENCY_KEY_HOURS=float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")),
-        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-    )
-    app.config.update(config or {})
-    log_format(app.config["LOG_FORMAT"])
-    app.config["AUTH_REQUIRED"] = _flag("AUTH_REQUIRED", app.config["AUTH_REQUIRED"])
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, **(config or {}))
+    app.config.update(settings.read(settings.APP, os.environ, config))
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or default_url
     if app.config["DATABASE_URL"] == default_url:
         # Only the default database lives there; a deployment's user may not
         # be allowed to create folders beside the code.
@@ -66,9 +48,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.url_map.merge_slashes = False
     _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
-    with open_database(app.config["DATABASE_URL"]).connection_context():
-        upgrade(db.obj)
-    close_idle_connections()
+    open_database(app.config["DATABASE_URL"])
+    if upgrade_schema:
+        _upgrade()
     _add_request_hooks(app)
     app.register_blueprint(bp)
     app.register_blueprint(metrics_bp)
@@ -76,6 +58,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def _upgrade() -> None:
+    with db.connection_context():
+        upgrade(db.obj)
+    close_idle_connections()
 
 
 def _add_request_hooks(app: Flask) -> None:
@@ -91,14 +79,6 @@ def _add_request_hooks(app: Flask) -> None:
     init_request_ids(app)
     if app.config["LOG_FORMAT"] == "json":
         app.after_request(access.share_with_server)
-
-
-def _flag(name: str, value: str | bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value.strip().lower() not in FLAGS:
-        raise ConfigError(f"{name} must be true or false (or 1/0, yes/no), not {value!r}")
-    return FLAGS[value.strip().lower()]
 
 
 def _open_connection() -> None:

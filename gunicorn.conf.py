@@ -1,15 +1,21 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-Every value can be overridden from the environment (or the command line).
+Every value can be overridden from the environment (read and checked by
+`jobs.settings.GUNICORN`) or the command line.
 Measured on 2 cores (docs/benchmarks.md): the service is CPU-bound, so one sync
 worker per CPU beat CPUs + 1, 2 x CPUs + 1 and gthread on both req/s and p99
 (a worker waiting for the SQLite write lock sleeps rather than spins); nginx
 in front buffers slow clients.
 """
-import multiprocessing
 import os
-import sys
 import tempfile
+
+from jobs import settings
+
+# A bad value stops gunicorn here with one line (settings.ConfigError), before
+# anything is made.
+SETTINGS = settings.read(settings.GUNICORN, os.environ)
+LOG_FORMAT = SETTINGS["LOG_FORMAT"]
 
 # prometheus_client chooses its multiprocess mode when the app first imports
 # it, and with preload_app that is before any hook runs: so the metrics
@@ -22,28 +28,24 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 os.makedirs(METRICS_DIR, exist_ok=True)
 
-from jobs.http.logs import log_format, log_to_stderr  # noqa: E402 (after the environment)
+from jobs.http.logs import log_to_stderr  # noqa: E402 (after the environment)
 
-try:
-    LOG_FORMAT = log_format(os.environ.get("LOG_FORMAT", "text"))
-except ValueError as error:
-    sys.exit(str(error))
 # The app's records (with their request id) go to stderr beside gunicorn's own, from
 # the start: with preload_app the app is built, and may log, before any server hook runs.
 log_to_stderr(LOG_FORMAT)
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+bind = SETTINGS["GUNICORN_BIND"]
+workers = SETTINGS["GUNICORN_WORKERS"]
+worker_class = SETTINGS["GUNICORN_WORKER_CLASS"]
+threads = SETTINGS["GUNICORN_THREADS"]
 
 # The app is built once in the master (tables created there, no connection
 # kept), so a crashed worker is replaced without re-importing anything.
 preload_app = True
 # A request may wait up to the 10 s SQLite busy timeout; 30 s leaves room.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = SETTINGS["GUNICORN_TIMEOUT"]
 # On SIGTERM workers finish the requests they hold for up to this long.
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+graceful_timeout = SETTINGS["GUNICORN_GRACEFUL_TIMEOUT"]
 # The longest request line gunicorn accepts (its default is 4094): as long as
 # nginx's 8 KiB header buffer, so a long id gets the app's JSON 404.
 limit_request_line = 8190
@@ -58,7 +60,7 @@ keepalive = 5
 # machine (tests, benchmarks) would fight over it, and nothing here uses it.
 control_socket_disable = True
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = SETTINGS["GUNICORN_ACCESS_LOG"]
 errorlog = "-"
 access_log_format = '%(h)s rid=%({x-request-id}o)s "%(r)s" %(s)s %(b)s %(M)sms'
 if LOG_FORMAT == "json":

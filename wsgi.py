@@ -1,6 +1,7 @@
 """What gunicorn loads: `gunicorn -c gunicorn.conf.py wsgi:app`.
 
-A database this code cannot use (a newer schema) stops the start with one line.
+Serving brings the schema up to date first (`upgrade_schema`); a database
+this code cannot use (a newer schema) stops the start with one line.
 """
 import sys
 
@@ -8,6 +9,6 @@ from app import create_app
 from jobs.store.schema import SchemaError
 
 try:
-    app = create_app()
+    app = create_app(upgrade_schema=True)
 except SchemaError as error:
     sys.exit(f"shop-jobs: {error}")

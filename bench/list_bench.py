@@ -75,7 +75,7 @@ def seed_job(size: int, first: int) -> str:
 
 def seed(sizes, url: str) -> dict[int, str]:
     """Seed one job per size into the database at `url` (schema made by this code)."""
-    create_app({"DATABASE_URL": url})
+    create_app({"DATABASE_URL": url}, upgrade_schema=True)
     jobs, first = {}, 1
     with db.connection_context():
         for size in sizes:

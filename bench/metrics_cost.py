@@ -66,7 +66,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        apps = {name: create_app({"DATABASE_URL": f"sqlite:///{tmp}/{name}.db"})
+        apps = {name: create_app({"DATABASE_URL": f"sqlite:///{tmp}/{name}.db"},
+                                 upgrade_schema=True)
                 for name in ("with", "without")}
         without_metrics(apps["without"])
         for method in ("PUT", "GET"):

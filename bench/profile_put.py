@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         client = create_app({"DATABASE_URL": f"sqlite:///{tmp}/profile.db",
-                             "AUTH_REQUIRED": True}).test_client()
+                             "AUTH_REQUIRED": True}, upgrade_schema=True).test_client()
         with db.connection_context():
             headers = {"Authorization": f"Bearer {create_token('bench', 'planner')}"}
         job = client.post("/api/jobs", json=SEED_JOB, headers=headers).json

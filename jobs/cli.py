@@ -3,6 +3,8 @@
 
 Each failure is one line on standard error and exit status 1, except a broken history,
 which `history verify` names on standard output (docs/api.md, Records an auditor can trust).
+Only `db upgrade` changes the schema; the commands that read or write rows refuse a
+database whose schema is not this code's, in one line.
 """
 import json
 import os
@@ -18,7 +20,7 @@ from jobs.openapi import api_document
 from jobs.services import chain, tokens
 from jobs.store.copy import CopyError, copy_database
 from jobs.store.db import SqliteFile, db, make_database
-from jobs.store.schema import schema_version, upgrade
+from jobs.store.schema import SchemaError, code_version, schema_version, upgrade
 from schemas.fields import format_timestamp
 
 db_group = AppGroup("db", help="The database schema.")
@@ -28,14 +30,14 @@ db_group = AppGroup("db", help="The database schema.")
 def upgrade_command() -> None:
     """Bring the database schema up to date (the service also does it on start)."""
     with db.connection_context():
-        applied = upgrade(db.obj)
+        applied = _or_fail(upgrade, db.obj)
         version = schema_version(db.obj)
     click.echo(f"Applied {len(applied)} step(s); schema version {version}.")
 
 
 @db_group.command("version")
 def version_command() -> None:
-    """Print the database's schema version."""
+    """Print the database's schema version (the stored one: 0 for an empty database)."""
     with db.connection_context():
         click.echo(schema_version(db.obj))
 
@@ -47,6 +49,7 @@ def copy_db_command(target_url: str) -> None:
     try:
         target = make_database(target_url)
         with db.connection_context():
+            _check_schema()
             counts = copy_database(target)
     except (CopyError, ValueError) as error:
         raise click.ClickException(str(error)) from error
@@ -84,6 +87,7 @@ token_group = AppGroup("token", help="API tokens (docs/operations.md, Tokens).")
 def token_create_command(name: str, role: str) -> None:
     """Make a token NAME of ROLE and print it (the only time it is shown)."""
     with db.connection_context():
+        _check_schema()
         secret = _or_fail(tokens.create_token, name, role)
     click.echo(secret)
 
@@ -92,6 +96,7 @@ def token_create_command(name: str, role: str) -> None:
 def token_list_command() -> None:
     """Print one line per token: name, role, created, last used, revoked (never the secret)."""
     with db.connection_context():
+        _check_schema()
         rows = tokens.list_tokens()
     for token in rows:
         stamps = (token["created_at"], token["last_used_at"], token["revoked_at"])
@@ -104,6 +109,7 @@ def token_list_command() -> None:
 def token_revoke_command(name: str) -> None:
     """Revoke the token NAME: it stops working at once, on every worker and host."""
     with db.connection_context():
+        _check_schema()
         _or_fail(tokens.revoke_token, name)
     click.echo(f"Revoked token {name}.")
 
@@ -134,6 +140,19 @@ def _or_fail(action, *args):
         return action(*args)
     except ApiError as error:
         raise click.ClickException(error.message) from error
+    except SchemaError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _check_schema() -> None:
+    # Rows are read and written through today's models: an older schema would
+    # fail half-way with a database error, a newer one could lose columns.
+    stored, needed = schema_version(db.obj), code_version()
+    if stored != needed:
+        raise click.ClickException(
+            f"database schema is version {stored}, this code needs {needed}"
+            + ("; run `flask db upgrade` first" if stored < needed
+               else "; run the release that made it"))
 
 
 def register_commands(app: Flask) -> None:

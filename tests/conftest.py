@@ -2,14 +2,36 @@
 
 `--database=sqlite|postgresql|both` (default both) picks the databases that
 every test using `app` (or `database_url`) runs on. PostgreSQL is a
-throwaway cluster started once per session (tests/postgres.py).
+throwaway cluster started once per session (tests/postgres.py). Each test
+gets a database already at the newest schema: a copy of a SQLite file
+migrated once per session, or the session's PostgreSQL database emptied.
+Shared helpers live in tests/helpers.py.
 """
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
 import pytest
+from flask import Flask
 
 from app import create_app
-from jobs.services import tokens
-from jobs.store.db import db, make_database
+from jobs.store.db import db
 from jobs.vocabulary import ROLES
+from tests.helpers import (  # noqa: F401 (tests import these from here as well)
+    JIRA,
+    STEPS,
+    bearer,
+    close_cleaners,
+    copy_sqlite,
+    empty_postgres,
+    error_body,
+    make_token,
+    migrate,
+    reuse_url_builders,
+    stored,
+)
 from tests.live import Gunicorn, Nginx, serve
 from tests.postgres import Cluster
 
@@ -18,6 +40,10 @@ DATABASES = {"sqlite": ["sqlite"], "postgresql": ["postgresql"],
 # The `live_setup` of live tests that use `target`: each database with one host, and two
 # PostgreSQL hosts behind deploy/'s nginx.
 TWO_HOSTS = "postgresql, two hosts behind nginx"
+
+
+def pytest_configure(config):
+    reuse_url_builders()
 
 
 def pytest_addoption(parser):
@@ -41,6 +67,14 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("live_setup", setups, scope="module")
 
 
+def pytest_ignore_collect(collection_path, config):
+    # Every live module is named *live* and marked live as a whole: under `-m "not live"`
+    # they are not even imported (the fuzz module builds its cases on import, seconds).
+    if "live" in collection_path.name and collection_path.suffix == ".py":
+        return config.getoption("markexpr").replace(" ", "") == "notlive" or None
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     # With --database=sqlite, what needs PostgreSQL itself is not collected.
     if config.getoption("database") == "sqlite":
@@ -51,46 +85,95 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A throwaway PostgreSQL cluster for the whole session."""
+    """A throwaway PostgreSQL cluster for the whole session (one per xdist worker)."""
     cluster = Cluster()
     yield cluster
+    close_cleaners()
     cluster.stop()
 
 
 @pytest.fixture(scope="session")
 def postgres_url(postgres):
-    """One database in the session's cluster, shared by the tests (emptied before each)."""
-    return postgres.create_database("contract")
+    """One database in the session's cluster, migrated once, shared (emptied before each test)."""
+    return migrate(postgres.create_database("contract"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated to the newest schema once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    return Path(migrate(f"sqlite:///{path}").removeprefix("sqlite:///"))
+
+
+@pytest.fixture(scope="session")
+def memory_root():
+    """A session folder in memory (/dev/shm) where the machine has one, else in the temp folder."""
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    root = Path(tempfile.mkdtemp(prefix="shop-jobs-tests-", dir=shm))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def tmp_path(request, memory_root, tmp_path_factory):
+    """pytest's `tmp_path`, but in memory for the in-process tests, removed after each.
+
+    SQLite's syncs on this machine's disk were half the in-process tests'
+    wall time (docs/testing.md). Live tests keep a folder on disk: `chattr
+    +i` needs a real file system.
+    """
+    if request.node.get_closest_marker("live"):
+        yield tmp_path_factory.mktemp(request.node.name[:30], numbered=True)
+        return
+    path = Path(tempfile.mkdtemp(dir=memory_root))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
 def database_url(database_kind, tmp_path, request):
-    """A `DATABASE_URL` of an empty database of kind `database_kind`."""
+    """A `DATABASE_URL` of an empty database at the newest schema, of kind `database_kind`."""
     if database_kind == "sqlite":
-        return f"sqlite:///{tmp_path}/test.db"
+        return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
     url = request.getfixturevalue("postgres_url")
     empty_postgres(url)
     return url
 
 
-def empty_postgres(url: str) -> None:
-    """Remove every row of every table of `url`'s database but the schema history."""
-    database = make_database(url)
-    with database.connection_context():
-        tables = [t for t in database.get_tables() if t != "schema_migration"]
-        if tables:
-            database.execute_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    database.close_all()
+@pytest.fixture
+def new_url(database_kind, tmp_path, request):
+    """The URL of a database that does not exist yet (a fresh file or PostgreSQL database)."""
+    if database_kind == "sqlite":
+        return f"sqlite:///{tmp_path}/fresh.db"
+    return request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex}")
 
 
 @pytest.fixture
-def app(database_url):
+def make_app(sqlite_template, tmp_path):
+    """`make_app(database_url=None, upgrade_schema=False, **config)`: `create_app` with TESTING on.
+
+    Without `database_url`, on a new copy of the migrated SQLite template;
+    `upgrade_schema` as serving does. Every database the apps were bound to
+    is closed after the test.
+    """
+    made = []
+
+    def make(database_url: str | None = None, upgrade_schema: bool = False, **config) -> Flask:
+        url = database_url or copy_sqlite(sqlite_template, tmp_path / f"app{len(made)}.db")
+        app = create_app({"DATABASE_URL": url, "TESTING": True, **config},
+                         upgrade_schema=upgrade_schema)
+        made.append(db.obj)
+        return app
+
+    yield make
+    for database in made:
+        database.close_all()
+
+
+@pytest.fixture
+def app(make_app, database_url):
     """The app on an empty database (SQLite file in `tmp_path`, or PostgreSQL)."""
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
-    database = db.obj
-    yield app
-    # A test may have bound `db` to another app's database since.
-    database.close_all()
+    return make_app(database_url)
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +200,9 @@ def client(app):
 
 
 @pytest.fixture
-def auth_app(database_url):
+def auth_app(make_app, database_url):
     """The app with AUTH_REQUIRED on, on an empty database of each kind."""
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "AUTH_REQUIRED": True})
-    database = db.obj
-    yield app
-    database.close_all()
+    return make_app(database_url, AUTH_REQUIRED=True)
 
 
 @pytest.fixture
@@ -130,31 +210,10 @@ def auth_client(auth_app):
     return auth_app.test_client()
 
 
-def make_token(name: str, role: str) -> str:
-    """Create a token in the bound database, as `flask token create` does; return it."""
-    with db.connection_context():
-        return tokens.create_token(name, role)
-
-
 @pytest.fixture
 def role_tokens(auth_app):
     """One token per role, named after its role (`viewer`, `operator`, `planner`)."""
     return {role: make_token(role, role) for role in ROLES}
-
-
-def bearer(token: str) -> dict:
-    """The `Authorization` header that carries `token`."""
-    return {"Authorization": f"Bearer {token}"}
-
-
-JIRA = {
-    "jiraTicketKey": "PI-42",
-    "jiraTicketSummary": "Build 50 aluminum housings",
-    "jiraPartNumber": "ALU-HOUSING-7075",
-    "jiraPriority": "High",
-    "jiraEpicLink": "PI-10",
-    "jiraLabels": ["Q1-2024", "rush"],
-}
 
 
 @pytest.fixture
@@ -173,13 +232,6 @@ def make_job(client):
 @pytest.fixture
 def job(make_job):
     return make_job()
-
-
-STEPS = [
-    {"name": "Cut", "location": "Saw 1"},
-    {"name": "Mill", "optional": False, "dependencyType": "physical"},
-    {"name": "Inspect", "optional": True, "dependencyType": "completion_gate"},
-]
 
 
 @pytest.fixture
@@ -212,21 +264,6 @@ def make_serials(client):
         return response.json
 
     return make
-
-
-def stored(client, collection: str, ident: str) -> dict:
-    """GET `/api/{collection}/{ident}` (200 asserted); a job without its `paths` and `progress`."""
-    response = client.get(f"/api/{collection}/{ident}")
-    assert response.status_code == 200, response.json
-    return {k: v for k, v in response.json.items() if k not in ("paths", "progress")}
-
-
-def error_body(status: int, reason: str, message: str, errors: dict | None = None) -> dict:
-    """The error envelope docs/api.md promises, for exact comparison."""
-    body = {"statusCode": status, "statusMessage": reason, "message": message}
-    if errors is not None:
-        body["data"] = {"errors": errors}
-    return body
 
 
 @pytest.fixture(scope="module")

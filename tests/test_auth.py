@@ -252,10 +252,10 @@ def test_writes_are_anonymous_when_auth_is_off(client, job):
     assert [e["actor"] for e in client.get("/api/events").json] == ["anonymous"]
 
 
-def test_a_warning_at_start_when_auth_is_off(tmp_path, caplog):
+def test_a_warning_at_start_when_auth_is_off(make_app, caplog):
     with caplog.at_level(logging.WARNING, logger="jobs.http.auth"):
-        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/off.db"})
-        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/on.db", "AUTH_REQUIRED": True})
+        make_app()
+        make_app(AUTH_REQUIRED=True)
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [("WARNING", OPEN_WARNING)]
 
 
@@ -263,17 +263,17 @@ def test_a_warning_at_start_when_auth_is_off(tmp_path, caplog):
     ("true", True), ("TRUE", True), (" yes ", True), ("1", True), ("Yes", True),
     ("false", False), ("False", False), ("0", False), ("no", False),
 ])
-def test_auth_required_from_the_environment(tmp_path, monkeypatch, value, required):
+def test_auth_required_from_the_environment(make_app, monkeypatch, value, required):
     monkeypatch.setenv("AUTH_REQUIRED", value)
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db"})
+    app = make_app()
     assert app.config["AUTH_REQUIRED"] is required
     assert app.test_client().get("/api/jobs").status_code == (401 if required else 200)
 
 
 @pytest.mark.parametrize("value", ["maybe", "", "2", "on", "truee"])
-def test_any_other_auth_required_stops_the_start_with_one_line(tmp_path, monkeypatch, value):
+def test_any_other_auth_required_stops_the_start_with_one_line(make_app, monkeypatch, value):
     monkeypatch.setenv("AUTH_REQUIRED", value)
     with pytest.raises(ConfigError) as stopped:
-        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db"})
+        make_app()
     assert stopped.value.code == (
         f"AUTH_REQUIRED must be true or false (or 1/0, yes/no), not {value!r}")

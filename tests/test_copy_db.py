@@ -1,7 +1,6 @@
 """`flask --app app copy-db TARGET_URL` (docs/operations.md, Moving to PostgreSQL)."""
 import uuid
 
-from app import create_app
 from jobs.store.db import db
 from tests.conftest import STEPS
 
@@ -32,23 +31,27 @@ def copy(app, target_url: str):
     return app.test_cli_runner().invoke(args=["copy-db", target_url])
 
 
-def test_sqlite_to_postgresql_to_sqlite_answers_the_same(tmp_path, postgres):
-    first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/first.db", "TESTING": True})
+def test_sqlite_to_postgresql_to_sqlite_answers_the_same(tmp_path, postgres, make_app):
+    first = make_app()
     populate(first.test_client())
     shown = answers(first.test_client())
+    link = first.test_client().get("/api/jobs?limit=1").headers["Link"].split(";")[0].strip("<>")
+    second_page = first.test_client().get(link).json
     pg_url = postgres.create_database(f"copy_{uuid.uuid4().hex}")
     result = copy(first, pg_url)
     assert (result.exit_code, result.output) == (
         0, "Copied 2 job, 1 path, 3 process_step, 4 serial, 1 sequence, 0 token, 9 event, "
            "0 idempotency_key, 1 secret.\n")
     db.close_all()
-    on_postgres = create_app({"DATABASE_URL": pg_url, "TESTING": True})
+    on_postgres = make_app(pg_url)
     assert answers(on_postgres.test_client()) == shown
+    assert on_postgres.test_client().get(link).json == second_page
     back_url = f"sqlite:///{tmp_path}/back.db"
     assert copy(on_postgres, back_url).exit_code == 0
     db.close_all()
-    back = create_app({"DATABASE_URL": back_url, "TESTING": True}).test_client()
+    back = make_app(back_url).test_client()
     assert answers(back) == shown
+    assert back.get(link).json == second_page
     job, path = shown["jobs"][0], shown["details"][0]["paths"][0]
     more = back.post("/api/serials", json={"jobId": job["id"], "pathId": path["id"],
                                            "quantity": 1})

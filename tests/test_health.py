@@ -30,7 +30,7 @@ def test_health_503_while_database_unreachable(app, client, tmp_path, caplog):
     assert client.get("/api/health").status_code == 200
 
 
-def test_tables_are_created_on_start_and_db_upgrade_is_idempotent(app):
+def test_db_upgrade_is_idempotent(app):
     assert "job" in db.get_tables()
     runner = app.test_cli_runner()
     for _ in range(2):

@@ -8,7 +8,6 @@ from functools import partial
 
 import pytest
 
-from app import create_app
 from jobs.store.db import db, is_postgres
 from jobs.store.models import Event
 from tests.conftest import JIRA, STEPS, error_body, make_token
@@ -24,11 +23,10 @@ def frozen_clock(monkeypatch):
 
 
 @pytest.fixture(params=["auth-off", "auth-on"])
-def client(request, tmp_path):
+def client(request, make_app):
     """The app's client; with auth on, every request carries the token of `planner`."""
     required = request.param == "auth-on"
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db", "TESTING": True,
-                      "AUTH_REQUIRED": required})
+    app = make_app(AUTH_REQUIRED=required)
     client = app.test_client()
     if required:
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token('planner', 'planner')}"
@@ -128,13 +126,20 @@ def test_an_update_that_writes_nothing_records_nothing(client, job, path, body):
 def test_job_deleted_keeps_its_events_and_those_of_its_paths(client, event, job, path):
     assert client.delete(f"/api/jobs/{job['id']}", headers=rid("del")).status_code == 204
     deleted = last_event(client)
-    assert deleted == event(3, "job.deleted", job["id"], {"name": "JOB-2024-001"},
-                            request_id="del")
+    assert deleted == event(3, "job.deleted", job["id"],
+                            {"name": "JOB-2024-001", "jiraTicketKey": "PI-42"}, request_id="del")
     assert [e["type"] for e in events(client, f"?jobId={job['id']}")] == [
         "job.created", "path.created", "job.deleted"]
     response = client.get(f"/api/jobs/{job['id']}/history")
     assert (response.status_code, response.json) == (
         404, error_body(404, "Not Found", f"Job not found: {job['id']}"))
+
+
+def test_job_deleted_without_a_jira_ticket_has_only_its_name(client, event):
+    job = client.post("/api/jobs", json={"name": "J", "goalQuantity": 1}).json
+    assert client.delete(f"/api/jobs/{job['id']}", headers=rid("del")).status_code == 204
+    assert last_event(client) == event(2, "job.deleted", job["id"], {"name": "J"},
+                                       request_id="del")
 
 
 def test_path_created_with_stored_values_and_step_names(client, event, job):

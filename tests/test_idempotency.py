@@ -9,7 +9,6 @@ import pytest
 from peewee import OperationalError
 from psycopg.errors import LockNotAvailable
 
-from app import create_app
 from jobs.http.idempotency import canonical_json, request_fingerprint
 from jobs.services import idempotency as keys
 from jobs.store.db import db
@@ -23,16 +22,14 @@ HOUR = 3_600_000
 
 
 @pytest.fixture(params=["auth-off", "auth-on"])
-def keyed(request, database_url):
+def keyed(request, database_url, make_app):
     """The app's client; with auth on, every request carries the token of `planner`."""
     required = request.param == "auth-on"
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True,
-                      "AUTH_REQUIRED": required})
+    app = make_app(database_url, AUTH_REQUIRED=required)
     client = app.test_client()
     if required:
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token('planner', 'planner')}"
-    yield client
-    db.obj.close_all()
+    return client
 
 
 def key(value: str) -> dict:
@@ -301,11 +298,10 @@ def test_an_expired_key_may_be_used_for_another_request(keyed, monkeypatch):
     assert post(keyed, "/api/jobs", {"name": "K", "goalQuantity": 1}).status_code == 201
 
 
-def test_idempotency_key_hours_is_configurable(database_url, monkeypatch):
+def test_idempotency_key_hours_is_configurable(database_url, monkeypatch, make_app):
     now = [1_705_769_100_000]
     monkeypatch.setattr("jobs.clock.now_ms", lambda: now[0])
-    client = create_app({"DATABASE_URL": database_url, "TESTING": True,
-                         "IDEMPOTENCY_KEY_HOURS": 1}).test_client()
+    client = make_app(database_url, IDEMPOTENCY_KEY_HOURS=1).test_client()
     first = post(client, "/api/jobs", {"name": "J", "goalQuantity": 5})
     now[0] += HOUR + 1
     assert post(client, "/api/jobs", {"name": "J", "goalQuantity": 5}).data != first.data

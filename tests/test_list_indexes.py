@@ -7,7 +7,6 @@ import pytest
 from peewee import chunked
 from playhouse.migrations import Migration, Runner
 
-from app import create_app
 from jobs.services.jobs import job_list
 from jobs.services.serials import serial_list
 from jobs.store.db import db, is_postgres, make_database
@@ -50,9 +49,9 @@ def version_1_database(url: str, serials: int) -> dict:
     return {"jobs": jobs, "serials": [f"SN-{n:05d}" for n in range(1, serials + 1)]}
 
 
-def test_an_upgraded_version_1_database_lists_every_row(empty_database_url):
+def test_an_upgraded_version_1_database_lists_every_row(empty_database_url, make_app):
     made = version_1_database(empty_database_url, 2500)
-    app = create_app({"DATABASE_URL": empty_database_url})
+    app = make_app(empty_database_url, upgrade_schema=True, TESTING=False)
     try:
         client = app.test_client()
         assert [job["id"] for job in client.get("/api/jobs").json] == made["jobs"]

@@ -114,4 +114,4 @@ def test_unknown_log_format_stops_gunicorn_with_one_line(tmp_path):
                              "wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 1
-    assert result.stdout + result.stderr == "LOG_FORMAT must be text or json, not xml\n"
+    assert result.stdout + result.stderr == "LOG_FORMAT must be text or json, not 'xml'\n"

@@ -7,19 +7,19 @@ import re
 import pytest
 from gunicorn.glogging import SafeAtoms
 
-from app import create_app
 from jobs.http.logs import JsonAccessFormatter, log_handler
 from jobs.services import jobs as job_service
+from jobs.settings import ConfigError
 
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 @pytest.mark.parametrize("value", ["xml", "JSON", ""])
-def test_unknown_log_format_is_a_one_line_error(tmp_path, monkeypatch, value):
+def test_unknown_log_format_is_a_one_line_error(make_app, monkeypatch, value):
     monkeypatch.setenv("LOG_FORMAT", value)
-    with pytest.raises(ValueError) as error:
-        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/test.db"})
-    assert str(error.value) == f"LOG_FORMAT must be text or json, not {value}"
+    with pytest.raises(ConfigError) as error:
+        make_app()
+    assert error.value.code == f"LOG_FORMAT must be text or json, not {value!r}"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import re
 import pytest
 from flask import jsonify
 
-from app import create_app
 from jobs.http import pages
 from jobs.http.cursor import cursor_scope, make_cursor
 from jobs.store import keyset
@@ -266,18 +265,9 @@ def test_a_cursor_signed_with_another_key_is_400(client, five_jobs):
 
 
 @pytest.fixture
-def another_process(app):
+def another_process(app, make_app):
     """Make a client of another app (as another worker or host would be) on the same database."""
-    databases = []
-
-    def make(**config):
-        other = create_app({"DATABASE_URL": app.config["DATABASE_URL"], **config})
-        databases.append(db.obj)
-        return other.test_client()
-
-    yield make
-    for database in databases:
-        database.close_all()
+    return lambda **config: make_app(app.config["DATABASE_URL"], **config).test_client()
 
 
 def test_every_process_of_a_database_shares_its_secret_unless_secret_key_is_set(

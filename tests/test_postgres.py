@@ -17,7 +17,8 @@ UNAVAILABLE = error_body(503, "Service Unavailable", "Service Unavailable")
 def stopped_cluster_app(postgres):
     """An app whose own PostgreSQL cluster was stopped after it started."""
     cluster = Cluster()
-    app = create_app({"DATABASE_URL": cluster.create_database("gone"), "TESTING": True})
+    app = create_app({"DATABASE_URL": cluster.create_database("gone"), "TESTING": True},
+                     upgrade_schema=True)
     client = app.test_client()
     assert client.post("/api/jobs", json={"name": "J", "goalQuantity": 1}).status_code == 201
     cluster.stop()
@@ -35,11 +36,10 @@ def test_unreachable_database_is_503(stopped_cluster_app, method, path):
 
 
 @pytest.fixture
-def pg_client(postgres_url):
+def pg_client(postgres_url, make_app):
     """A client of the app on the session's PostgreSQL database, emptied first."""
     empty_postgres(postgres_url)
-    yield create_app({"DATABASE_URL": postgres_url, "TESTING": True}).test_client()
-    db.close_all()
+    return make_app(postgres_url).test_client()
 
 
 def test_connections_dropped_by_the_server_are_replaced(pg_client, postgres):

@@ -1,90 +1,31 @@
 """Schema upgrades (docs/operations.md, Schema upgrades): versions, locks, refusals, old data.
 
 `tests/fixtures/release1.*.sql` are databases made by the first release
-through its own API (SQLite and PostgreSQL). Every later step must upgrade
-them with every row still found through the API.
+through its own API (SQLite and PostgreSQL), `release2.*` by the second
+(tests/test_release2_upgrade.py). Every later step must upgrade them with
+every row still found through the API.
 """
-import json
 import subprocess
 import sys
-import uuid
-from pathlib import Path
 
 import pytest
 
-from app import create_app
-from jobs.store.db import db, make_database
+from jobs.store.db import db
 from jobs.store.schema import SchemaError, code_version
+from tests.helpers import load_release, migrate, table_rows, wire
 from tests.live import ROOT
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture
-def new_url(database_kind, tmp_path, request):
-    """The URL of a database that does not exist yet (a fresh file or PostgreSQL database)."""
-    if database_kind == "sqlite":
-        return f"sqlite:///{tmp_path}/fresh.db"
-    return request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex}")
-
-
-def load_fixture(release: str, database_kind: str, url: str) -> str:
-    """Load `tests/fixtures/{release}.{database_kind}.sql` into the empty database `url`."""
-    script = (FIXTURES / f"{release}.{database_kind}.sql").read_text()
-    database = make_database(url)
-    with database.connection_context():
-        if database_kind == "sqlite":
-            database.connection().executescript(script)
-        else:
-            database.execute_sql(script)
-    database.close_all()
-    return url
 
 
 @pytest.fixture
 def release1_url(database_kind, new_url):
     """A database as the first release left it, with its rows."""
-    return load_fixture("release1", database_kind, new_url)
+    return load_release(1, database_kind, new_url)
 
 
-def table_rows(url: str, table: str) -> list[dict]:
-    """Every row of `table` read with plain SQL (no model), as dicts."""
-    database = make_database(url)
-    with database.connection_context():
-        cursor = database.execute_sql(f'SELECT * FROM "{table}"')
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    database.close_all()
-    return rows
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def wire(row: dict, drop=("number",)) -> dict:
-    """A stored row as the API shows it: camelCase, timestamps formatted, nulls omitted."""
-    from schemas.fields import format_timestamp
-
-    shown = {}
-    for name, value in row.items():
-        if value is None or name in drop:
-            continue
-        if name.endswith("_at"):
-            value = format_timestamp(value)
-        elif name == "jira_labels" and isinstance(value, str):
-            value = json.loads(value)
-        elif name == "optional":
-            value = bool(value)
-        shown[camel(name)] = value
-    return shown
-
-
-def test_release1_database_upgrades_and_every_row_is_found(release1_url):
+def test_release1_database_upgrades_and_every_row_is_found(release1_url, make_app):
     before = {table: table_rows(release1_url, table)
               for table in ("job", "path", "process_step", "serial", "sequence")}
-    client = create_app({"DATABASE_URL": release1_url, "TESTING": True}).test_client()
+    client = make_app(release1_url, upgrade_schema=True).test_client()
     for job in before["job"]:
         shown = client.get(f"/api/jobs/{job['id']}").json
         assert {k: v for k, v in shown.items() if k not in ("paths", "progress")} == wire(job)
@@ -102,28 +43,43 @@ def test_release1_database_upgrades_and_every_row_is_found(release1_url):
     more = client.post("/api/serials", json={"jobId": job["job_id"], "pathId": job["path_id"],
                                               "quantity": 1})
     assert more.json[0]["id"] == f"SN-{before['sequence'][0]['value'] + 1:05d}"
-    db.close_all()
 
 
-def test_version_and_upgrade_commands(release1_url):
-    app = create_app({"DATABASE_URL": release1_url, "TESTING": True})
-    runner = app.test_cli_runner()
-    version = runner.invoke(args=["db", "version"])
-    assert (version.exit_code, version.output) == (0, f"{code_version()}\n")
-    again = runner.invoke(args=["db", "upgrade"])
-    assert (again.exit_code, again.output) == (
-        0, f"Applied 0 step(s); schema version {code_version()}.\n")
-    db.close_all()
+def test_version_and_upgrade_commands(release1_url, make_app):
+    runner = make_app(release1_url).test_cli_runner()
+    newest = code_version()
+    assert invoke(runner, "db", "version") == (0, "1\n")
+    assert invoke(runner, "token", "list") == (
+        1, f"Error: database schema is version 1, this code needs {newest}; "
+           "run `flask db upgrade` first\n")
+    assert invoke(runner, "db", "version") == (0, "1\n")
+    assert invoke(runner, "db", "upgrade") == (
+        0, f"Applied {newest} step(s); schema version {newest}.\n")
+    assert invoke(runner, "db", "version") == (0, f"{newest}\n")
+    assert invoke(runner, "db", "upgrade") == (
+        0, f"Applied 0 step(s); schema version {newest}.\n")
+    assert invoke(runner, "token", "list") == (0, "")
 
 
-def test_a_newer_database_is_refused(new_url):
-    create_app({"DATABASE_URL": new_url, "TESTING": True})
+def invoke(runner, *args: str) -> tuple[int, str]:
+    """Run `flask ARGS` with click's runner; return its exit code and output."""
+    result = runner.invoke(args=list(args))
+    return result.exit_code, result.output
+
+
+def test_a_newer_database_is_refused(new_url, make_app):
+    app = make_app(migrate(new_url))
     with db.connection_context():
         db.execute_sql("INSERT INTO schema_migration (name, applied) VALUES ('9999_future', "
                        f"{db.param})", ("2030-01-01 00:00:00",))
-    db.close_all()
     with pytest.raises(SchemaError, match="newer than this code.*9999_future"):
-        create_app({"DATABASE_URL": new_url, "TESTING": True})
+        make_app(new_url, upgrade_schema=True)
+    code, output = invoke(app.test_cli_runner(), "db", "upgrade")
+    assert (code, output.count("\n")) == (1, 1)
+    assert output.startswith("Error: database schema is newer than this code")
+    assert invoke(app.test_cli_runner(), "token", "list") == (
+        1, f"Error: database schema is version 9999, this code needs {code_version()}; "
+           "run the release that made it\n")
     db.close_all()
     started = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT,
                              env={"DATABASE_URL": new_url, "PATH": "/usr/bin:/bin"},
@@ -134,7 +90,7 @@ def test_a_newer_database_is_refused(new_url):
 
 
 def test_hosts_starting_together_upgrade_once(new_url):
-    start = [sys.executable, "-c", "from app import create_app; create_app()"]
+    start = [sys.executable, "-c", "import wsgi"]
     env = {"DATABASE_URL": new_url, "AUTH_REQUIRED": "true"}
     starts = [subprocess.Popen(start, cwd=ROOT, env=env,
                                stderr=subprocess.PIPE, text=True) for _ in range(4)]

@@ -1,7 +1,6 @@
 """Create, List and Get Serials (docs/api.md: Serial)."""
 import pytest
 
-from app import create_app
 from jobs.store.db import db
 from jobs.store.models import Sequence, Serial
 from tests.conftest import error_body
@@ -27,11 +26,11 @@ def test_create_serials_batch(client, path):
 
 
 def test_numbers_continue_across_batches_paths_and_restarts(app, client, job, path, make_path,
-                                                            make_serials):
+                                                            make_serials, make_app):
     other = make_path(job["id"], name="Rework")
     make_serials(path, 2)
     assert [s["id"] for s in make_serials(other, 2)] == ["SN-00003", "SN-00004"]
-    restarted = create_app({"DATABASE_URL": app.config["DATABASE_URL"]}).test_client()
+    restarted = make_app(app.config["DATABASE_URL"]).test_client()
     again = restarted.post("/api/serials", json={"jobId": job["id"], "pathId": path["id"],
                                                  "quantity": 1})
     db.close_all()

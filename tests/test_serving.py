@@ -11,7 +11,6 @@ from contextlib import closing
 import pytest
 from flask import request
 
-from app import create_app
 from jobs.http.logs import log_handler
 from jobs.services import jobs as job_service
 from jobs.store.db import db
@@ -76,8 +75,8 @@ def test_log_line_outside_a_request_has_a_dash(log_lines):
     assert "rid=- jobs.test: hello" in log_lines.getvalue()
 
 
-def probe_app(tmp_path, **config):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/p.db", "TESTING": True, **config})
+def probe_app(make_app, **config):
+    app = make_app(**config)
     app.add_url_rule("/probe", "probe", lambda: {"addr": request.remote_addr,
                                                   "scheme": request.scheme})
     return app.test_client()
@@ -86,19 +85,19 @@ def probe_app(tmp_path, **config):
 FORWARDED = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7", "X-Forwarded-Proto": "https"}
 
 
-def test_forwarded_headers_are_ignored_by_default(tmp_path):
-    body = probe_app(tmp_path).get("/probe", headers=FORWARDED).json
+def test_forwarded_headers_are_ignored_by_default(make_app):
+    body = probe_app(make_app).get("/probe", headers=FORWARDED).json
     assert body == {"addr": "127.0.0.1", "scheme": "http"}
 
 
-def test_one_trusted_proxy_gives_the_client_address_and_scheme(tmp_path):
-    body = probe_app(tmp_path, TRUSTED_PROXIES=1).get("/probe", headers=FORWARDED).json
+def test_one_trusted_proxy_gives_the_client_address_and_scheme(make_app):
+    body = probe_app(make_app, TRUSTED_PROXIES=1).get("/probe", headers=FORWARDED).json
     assert body == {"addr": "198.51.100.7", "scheme": "https"}
 
 
-def test_trusted_proxies_from_the_environment(tmp_path, monkeypatch):
+def test_trusted_proxies_from_the_environment(make_app, monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "2")
-    body = probe_app(tmp_path).get("/probe", headers=FORWARDED).json
+    body = probe_app(make_app).get("/probe", headers=FORWARDED).json
     assert body["addr"] == "203.0.113.9"
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from jobs.store.db import db
 from jobs.store.models import Token
+from tests.helpers import migrate
 from tests.live import ROOT
 
 TOKEN = re.compile(r"shop_[A-Za-z0-9_-]{43}")
@@ -134,6 +135,7 @@ def flask(tmp_path, *args, auth_required=None):
 
 @pytest.mark.parametrize("auth_required", [None, "false", "true"])
 def test_the_real_command_prints_only_the_token_and_errors_in_one_line(tmp_path, auth_required):
+    migrate(f"sqlite:///{tmp_path}/cli.db")
     made = flask(tmp_path, "token", "create", "anna", "--role", "planner",
                  auth_required=auth_required)
     assert (made.returncode, made.stderr) == (0, "")

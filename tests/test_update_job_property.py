@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from app import create_app
 from jobs.openapi import api_document
 from schemas.fields import INT_MAX, NAME_MAX
+from tests.helpers import migrate
 
 EXAMPLES = 400
 SCALARS = (st.none() | st.booleans() | st.integers() | st.text()
@@ -33,7 +34,7 @@ BODIES = st.builds(
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     db = tmp_path_factory.mktemp("property") / "property.db"
-    return create_app({"DATABASE_URL": f"sqlite:///{db}", "TESTING": True}).test_client()
+    return create_app({"DATABASE_URL": migrate(f"sqlite:///{db}"), "TESTING": True}).test_client()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import pytest
 from peewee import SqliteDatabase
 from playhouse.migrations import Runner
 
-from app import create_app
 from jobs.store.schema import MIGRATIONS, code_version
 
 JOB = "job_first000001"
@@ -36,7 +35,7 @@ ROWS = [
 
 
 @pytest.fixture
-def upgraded(tmp_path):
+def upgraded(tmp_path, make_app):
     """A version-1 database with the first release's rows, then the app started on it."""
     path = tmp_path / "v1.db"
     database = SqliteDatabase(str(path))
@@ -45,7 +44,7 @@ def upgraded(tmp_path):
         assert "event" not in database.get_tables()
         for sql, params in ROWS:
             database.execute_sql(sql, params)
-    return create_app({"DATABASE_URL": f"sqlite:///{path}", "TESTING": True})
+    return make_app(f"sqlite:///{path}", upgrade_schema=True)
 
 
 def test_db_version_is_the_code_s_after_the_upgrade(upgraded):
@@ -83,10 +82,10 @@ def test_the_upgraded_database_has_an_empty_history_that_then_grows(upgraded):
         "serials.created"]
 
 
-def test_tokens_work_on_the_upgraded_database(upgraded, tmp_path):
+def test_tokens_work_on_the_upgraded_database(upgraded, tmp_path, make_app):
     runner = upgraded.test_cli_runner()
     secret = runner.invoke(args=["token", "create", "anna", "--role", "viewer"]).stdout.strip()
-    secured = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/v1.db", "AUTH_REQUIRED": True})
+    secured = make_app(f"sqlite:///{tmp_path}/v1.db", AUTH_REQUIRED=True)
     response = secured.test_client().get(f"/api/jobs/{JOB}",
                                          headers={"Authorization": f"Bearer {secret}"})
     assert (response.status_code, response.json["id"]) == (200, JOB)

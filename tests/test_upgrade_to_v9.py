@@ -4,9 +4,9 @@ docs/operations.md, Schema upgrades: the upgrade chains the events already
 stored (in batches: more events than one batch here) and changes nothing
 else of them, so every old event is served as before with `hash` added
 last, the chain verifies, and new events chain on after the old ones.
-`tests/fixtures/release4.*.sql` are databases made by release 4 itself
-(commit e0d8b4c) through its own API, with tokens, a deleted job and path
-and non-ASCII text; the long history is written by plain SQL.
+`tests/fixtures/release2.*.sql` are databases made by the release at
+schema 4 (commit e0d8b4c) through its own API, with tokens and a deleted
+job; the long history is written by plain SQL.
 """
 import hashlib
 import json
@@ -15,11 +15,10 @@ import uuid
 import pytest
 from playhouse.migrations import Runner
 
-from app import create_app
-from jobs.store.db import db, make_database
+from jobs.store.db import make_database
 from jobs.store.schema import MIGRATIONS
 from schemas.fields import format_timestamp
-from tests.test_schema_upgrades import load_fixture, new_url, table_rows  # noqa: F401 (a fixture)
+from tests.helpers import load_release, table_rows
 
 OLD_EVENTS = 2500
 STAMP = 1705769100000
@@ -68,8 +67,8 @@ def long_history_url(database_kind, tmp_path, request):
     return url
 
 
-def test_the_upgrade_chains_old_events_and_serves_them_unchanged(long_history_url):
-    app = create_app({"DATABASE_URL": long_history_url, "TESTING": True})
+def test_the_upgrade_chains_old_events_and_serves_them_unchanged(long_history_url, make_app):
+    app = make_app(long_history_url, upgrade_schema=True)
     client = app.test_client()
     served = json.loads(client.get("/api/events").get_data(as_text=True))
     assert len(served) == OLD_EVENTS
@@ -84,11 +83,10 @@ def test_the_upgrade_chains_old_events_and_serves_them_unchanged(long_history_ur
         previous = event["hash"]
     result = app.test_cli_runner().invoke(args=["history", "verify"])
     assert result.stdout == f"History verified: {OLD_EVENTS} events, head {OLD_EVENTS} {previous}\n"
-    db.close_all()
 
 
-def test_new_events_chain_on_after_the_old_ones(long_history_url):
-    app = create_app({"DATABASE_URL": long_history_url, "TESTING": True})
+def test_new_events_chain_on_after_the_old_ones(long_history_url, make_app):
+    app = make_app(long_history_url, upgrade_schema=True)
     client = app.test_client()
     created = client.post("/api/jobs", json={"name": "After", "goalQuantity": 1})
     assert created.status_code == 201
@@ -97,27 +95,26 @@ def test_new_events_chain_on_after_the_old_ones(long_history_url):
     result = app.test_cli_runner().invoke(args=["history", "verify"])
     assert (result.exit_code, result.stdout) == (
         0, f"History verified: {OLD_EVENTS + 1} events, head {head['id']} {head['hash']}\n")
-    db.close_all()
 
 
 @pytest.fixture
-def release4_url(database_kind, new_url):  # noqa: F811 (new_url is the imported fixture)
-    """A database as release 4 left it, made through its API (tests/fixtures)."""
-    return load_fixture("release4", database_kind, new_url)
+def release2_url(database_kind, new_url):
+    """A database as the release at schema 4 left it, made through its API (tests/fixtures)."""
+    return load_release(2, database_kind, new_url)
 
 
-def test_a_release_4_database_keeps_every_row_and_its_events_are_chained(release4_url):
-    before = {table: table_rows(release4_url, table) for table in ("job", "serial", "event")}
-    app = create_app({"DATABASE_URL": release4_url, "TESTING": True})
+def test_a_schema_4_database_keeps_every_row_and_its_events_are_chained(release2_url, make_app):
+    before = {table: table_rows(release2_url, table) for table in ("job", "serial", "event")}
+    app = make_app(release2_url, upgrade_schema=True)
     client = app.test_client()
     served = json.loads(client.get("/api/events").get_data(as_text=True))
     columns = ("id", "at", "type", "actor", "request_id", "job_id", "path_id", "serial_id", "data")
     assert [{k: v for k, v in e.items() if k != "hash"} for e in served] == [
         as_served_before(tuple(row[c] for c in columns)) for row in before["event"]]
-    assert len(served) == 14 and all(list(e)[-1] == "hash" for e in served)
+    count = len(before["event"])
+    assert len(served) == count and all(list(e)[-1] == "hash" for e in served)
     result = app.test_cli_runner().invoke(args=["history", "verify"])
-    assert result.stdout == f"History verified: 14 events, head 14 {served[-1]['hash']}\n"
+    assert result.stdout == f"History verified: {count} events, head {count} {served[-1]['hash']}\n"
     assert [j["id"] for j in client.get("/api/jobs").json] == [j["id"] for j in before["job"]]
     assert [s["id"] for s in client.get("/api/serials").json] == [
         s["id"] for s in sorted(before["serial"], key=lambda s: s["number"])]
-    db.close_all()

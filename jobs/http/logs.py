@@ -19,18 +19,10 @@ from jobs.http import access
 from jobs.http.request_id import RequestIdFilter, request_id
 from schemas.fields import format_timestamp
 
-LOG_FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] rid=%(request_id)s %(name)s: %(message)s"
 # gunicorn's atoms for the environ keys the app fills (`access.share_with_server`).
 ROUTE_ATOM = f"{{{access.ROUTE_KEY}}}e"
 ACTOR_ATOM = f"{{{access.ACTOR_KEY}}}e"
-
-
-def log_format(value: str) -> str:
-    """Return `value` if it names a log format; else ValueError, one line for the operator."""
-    if value not in LOG_FORMATS:
-        raise ValueError(f"LOG_FORMAT must be text or json, not {value}")
-    return value
 
 
 class JsonFormatter(logging.Formatter):

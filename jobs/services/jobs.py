@@ -102,7 +102,8 @@ def update_job(job_id: str, changes: dict, if_match=None) -> dict:
 def delete_job(job_id: str, if_match=None) -> None:
     """Delete job `job_id` and, through the foreign keys, its paths and steps.
 
-    Records one `job.deleted` (its paths go without events of their own).
+    Records one `job.deleted` with the job's name and its `jiraTicketKey`
+    when it had one (its paths go without events of their own).
     Raises NotFound, PreconditionFailed (`if_match` given and not matching
     the locked row), or Conflict `Cannot delete job: it has {n} serial(s)`.
     """
@@ -111,4 +112,7 @@ def delete_job(job_id: str, if_match=None) -> None:
 
     with write_transaction():
         job = delete_unless_serials(Job, job_id, Serial.job, unchanged)
-        history.record("job.deleted", job_id, {"name": job["name"]})
+        gone = {"name": job["name"]}
+        if job["jira_ticket_key"] is not None:
+            gone["jiraTicketKey"] = job["jira_ticket_key"]
+        history.record("job.deleted", job_id, gone)

@@ -31,8 +31,14 @@ def code_version() -> int:
 
 
 def schema_version(database: Database) -> int:
-    """Return the version `database` is at (0 for an empty database)."""
+    """Return the version `database` is at, as stored (0 for an empty database).
+
+    A database made by the first release has its tables but no step
+    records (they came with step 1): it is at version 1.
+    """
     applied = [step.idx for step in _runner(database).status() if step.applied]
+    if not applied and "job" in database.get_tables():
+        return 1
     return max(applied, default=0)
 
 
