@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from jobs.store.db import db
-from jobs.store.schema import SchemaError, code_version
+from jobs.store.schema import MIGRATIONS, SchemaError, code_version
 from tests.helpers import load_release, migrate, table_rows, wire
 from tests.live import ROOT
 
@@ -53,8 +53,9 @@ def test_version_and_upgrade_commands(release1_url, make_app):
         1, f"Error: database schema is version 1, this code needs {newest}; "
            "run `flask db upgrade` first\n")
     assert invoke(runner, "db", "version") == (0, "1\n")
+    steps = len(list(MIGRATIONS.glob("[0-9]*.py")))
     assert invoke(runner, "db", "upgrade") == (
-        0, f"Applied {newest} step(s); schema version {newest}.\n")
+        0, f"Applied {steps} step(s); schema version {newest}.\n")
     assert invoke(runner, "db", "version") == (0, f"{newest}\n")
     assert invoke(runner, "db", "upgrade") == (
         0, f"Applied 0 step(s); schema version {newest}.\n")
