@@ -88,6 +88,22 @@ def _read_raw() -> bytes:
     return raw
 
 
+def parsed_body():
+    """Return the request's body as parsed by `parse_json`, parsed once per request.
+
+    The Idempotency-Key fingerprint and the view share it; raises what
+    `raw_body` and `parse_json` raise.
+    """
+    if "parsed_body" not in g:
+        try:
+            g.parsed_body = parse_json(raw_body())
+        except BadRequest as error:
+            g.parsed_body = error
+    if isinstance(g.parsed_body, BadRequest):
+        raise g.parsed_body
+    return g.parsed_body
+
+
 def json_body() -> dict:
     """Return the request body as a dict; an empty body counts as `{}`.
 
@@ -108,7 +124,7 @@ def json_body() -> dict:
         raise UnsupportedMediaType(NOT_JSON_MEDIA_TYPE)
     if request.content_encoding not in (None, "", "identity"):
         raise UnsupportedMediaType(UNSUPPORTED_ENCODING)
-    value = parse_json(raw)
+    value = parsed_body()
     if not isinstance(value, dict):
         raise BadRequest(NOT_AN_OBJECT)
     return value
