@@ -14,7 +14,7 @@ from jobs.http.json import OrjsonProvider
 from jobs.http.logs import log_format
 from jobs.http.metrics import init_metrics, metrics_bp
 from jobs.http.request_id import init_request_ids
-from jobs.store.db import close_idle_connections, db, open_database
+from jobs.store.db import SYNCHRONOUS, close_idle_connections, db, open_database
 from jobs.store.schema import upgrade
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -39,9 +39,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     else; `SECRET_KEY`, the key that signs list cursors, default the
     database's own; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default
     false, anything else a ConfigError; `IDEMPOTENCY_KEY_HOURS`, how long an
-    Idempotency-Key is kept, default 24). The schema is brought up to date on start
-    (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
-    connection used for that is closed again, so none outlives the factory
+    Idempotency-Key is kept, default 24; `SQLITE_SYNCHRONOUS`, `full` or
+    `normal`, default `full`, anything else a ConfigError). The schema is
+    brought up to date on start (`jobs.store.schema.upgrade`; SchemaError on
+    a newer database) and every connection used for that is closed again, so
+    none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
     """
     app = Flask(__name__, instance_relative_config=True)
@@ -53,6 +55,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         AUTH_REQUIRED=os.environ.get("AUTH_REQUIRED", "false"),
         IDEMPOTENCY_KEY_HOURS=float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")),
+        SQLITE_SYNCHRONOUS=os.environ.get("SQLITE_SYNCHRONOUS", "full"),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
@@ -66,7 +69,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.url_map.merge_slashes = False
     _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
-    with open_database(app.config["DATABASE_URL"]).connection_context():
+    synchronous = app.config["SQLITE_SYNCHRONOUS"].strip().lower()
+    if synchronous not in SYNCHRONOUS:
+        raise ConfigError(f"SQLITE_SYNCHRONOUS must be full or normal, not {synchronous!r}")
+    with open_database(app.config["DATABASE_URL"], synchronous).connection_context():
         upgrade(db.obj)
     close_idle_connections()
     _add_request_hooks(app)

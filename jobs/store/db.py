@@ -25,14 +25,16 @@ db = DatabaseProxy()
 # the pool hands a connection to one thread at a time, but not always the
 # thread that opened it (gthread workers), hence check_same_thread=False.
 SQLITE_OPTIONS = {
-    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
-                "busy_timeout": 10_000},
+    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000},
     "lock_type": "IMMEDIATE",
     "max_connections": 32,
     "timeout": 10,
     "check_same_thread": False,
 }
-
+# `synchronous`: FULL syncs the WAL at every commit, so a 2xx survives a power
+# cut; NORMAL syncs only at checkpoints and may lose the last commits
+# (docs/operations.md, What a 2xx promises).
+SYNCHRONOUS = ("full", "normal")
 
 WRITE_LOCKS = {"IMMEDIATE", "EXCLUSIVE"}
 
@@ -150,12 +152,13 @@ UPGRADE_LOCK_KEY = 7_300_001
 EVENT_LOCK_KEY = 7_300_002
 
 
-def make_database(url: str) -> Database:
+def make_database(url: str, synchronous: str = "full") -> Database:
     """Return an unbound peewee Database for `url` (docs/operations.md, Configuration).
 
     `sqlite:///PATH` (or `sqlite+pool:`) is a `SqliteFile` with WAL, foreign
-    keys, a 10 s busy timeout and immediate write transactions; the file is
-    created here if missing (at start, never by a request).
+    keys, a 10 s busy timeout, immediate write transactions and `synchronous`
+    (`full` or `normal`, one of `SYNCHRONOUS`); the file is created here if
+    missing (at start, never by a request).
     `postgresql://user:password@host:port/name` (or `postgres:`,
     `postgresql+pool:`) is a pool of psycopg connections. Raises ValueError
     for any other scheme.
@@ -164,15 +167,16 @@ def make_database(url: str) -> Database:
     if scheme in ("sqlite", "sqlite+pool"):
         path = database_path(url)
         sqlite3.connect(path).close()
-        return SqliteFile(path, **SQLITE_OPTIONS)
+        pragmas = {**SQLITE_OPTIONS["pragmas"], "synchronous": synchronous}
+        return SqliteFile(path, **{**SQLITE_OPTIONS, "pragmas": pragmas})
     if scheme in POSTGRES_SCHEMES:
         return connect(f"{POSTGRES_SCHEMES[scheme]}://{rest}", **POSTGRES_OPTIONS)
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {scheme}://")
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, synchronous: str = "full") -> Database:
     """Make the Database for `url` (see `make_database`) and bind `db` to it."""
-    database = make_database(url)
+    database = make_database(url, synchronous)
     db.initialize(database)
     return database
 
