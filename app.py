@@ -9,6 +9,7 @@ import jobs.views  # noqa: F401  (registers every route on bp and metrics_bp)
 from jobs.cli import register_commands
 from jobs.http import access, bp
 from jobs.http.auth import init_auth
+from jobs.http.deadline import init_deadlines
 from jobs.http.envelope import register_error_handlers
 from jobs.http.json import OrjsonProvider
 from jobs.http.logs import log_format
@@ -91,6 +92,7 @@ def _add_request_hooks(app: Flask) -> None:
     init_metrics(app)
     app.before_request(_open_connection)
     init_auth(app)
+    init_deadlines(app)
     app.teardown_request(_close_connection)
     app.after_request(_drop_empty_content_type)
     init_request_ids(app)

@@ -132,14 +132,15 @@ class Nginx:
     The site file is rendered into a temp prefix: its `listen`, upstream and
     access log point at the test's port, the app hosts' `upstream_ports`
     (one: deploy's one-box upstream; two: its several-hosts upstream) and
-    the prefix.
+    the prefix. `edits` replaces more of the site's text (e.g. a shorter
+    timeout), each old text asserted present.
     """
 
     SITE = ROOT / "deploy" / "shop-jobs.nginx.conf"
     ONE_HOST = ROOT / "deploy" / "shop-jobs.upstream.conf"
     HOSTS = ROOT / "deploy" / "shop-jobs.hosts.upstream.conf"
 
-    def __init__(self, prefix: Path, *upstream_ports: int):
+    def __init__(self, prefix: Path, *upstream_ports: int, edits: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.prefix = prefix
@@ -148,6 +149,9 @@ class Nginx:
                 .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
                 .replace("/etc/nginx/shop-jobs.upstream.conf", str(prefix / "upstream.conf"))
                 .replace("/var/log/nginx/shop-jobs.access.log", str(prefix / "access.log")))
+        for old, new in (edits or {}).items():
+            assert old in site, old
+            site = site.replace(old, new)
         temp_paths = "".join(f"    {kind}_temp_path {prefix}/{kind};\n"
                              for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         (prefix / "nginx.conf").write_text(

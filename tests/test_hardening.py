@@ -1,8 +1,12 @@
-"""Issue 18's smaller items, in-process: SQLite durability settings and request edge cases."""
+"""Issue 18's smaller items, in-process: SQLite durability, the proxy's deadline, edge cases."""
+import time
+
 import pytest
 
 from app import ConfigError, create_app
 from jobs.store.db import db
+from jobs.store.models import Event
+from tests.conftest import error_body, stored
 
 # PRAGMA synchronous answers a number: 1 NORMAL, 2 FULL.
 SYNCHRONOUS_LEVELS = {"full": 2, "normal": 1}
@@ -33,3 +37,43 @@ def test_another_sqlite_synchronous_stops_the_start(tmp_path, monkeypatch, value
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/shop.db"})
     assert str(stopped.value) == (
         f"SQLITE_SYNCHRONOUS must be full or normal, not {value.strip().lower()!r}")
+
+
+def proxy_headers(started_ago: float, timeout: str = "35") -> dict:
+    """The headers deploy/'s nginx adds: it passed the request `started_ago` seconds ago."""
+    return {"X-Request-Start": f"t={time.time() - started_ago:.3f}", "X-Request-Timeout": timeout}
+
+
+def test_a_write_past_the_proxy_deadline_commits_nothing(client, job, path):
+    before = Event.select().count()
+    late = proxy_headers(34.5)
+    writes = [("PUT", f"/api/jobs/{job['id']}", {"name": "LATE"}),
+              ("PATCH", f"/api/paths/{path['id']}", {"name": "LATE"}),
+              ("POST", "/api/serials", {"jobId": job["id"], "pathId": path["id"], "quantity": 2}),
+              ("DELETE", f"/api/paths/{path['id']}", None)]
+    for method, url, body in writes:
+        response = client.open(url, method=method, json=body,
+                               headers={**late, "Idempotency-Key": "late"})
+        assert response.json == error_body(503, "Service Unavailable", "Service Unavailable")
+    assert Event.select().count() == before
+    assert stored(client, "jobs", job["id"])["name"] == job["name"]
+    assert stored(client, "paths", path["id"]) == path
+    # Nothing was stored with the key either: the same request in time runs.
+    retry = client.post("/api/serials", json=writes[2][2],
+                        headers={**proxy_headers(33.5), "Idempotency-Key": "late"})
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"X-Request-Start": "t=1"}, {"X-Request-Timeout": "1"},
+    {"X-Request-Start": "1", "X-Request-Timeout": "1"},
+    {"X-Request-Start": "t=1", "X-Request-Timeout": "soon"},
+])
+def test_without_both_proxy_headers_a_write_has_no_deadline(client, job, headers):
+    response = client.put(f"/api/jobs/{job['id']}", json={"name": "ON-TIME"}, headers=headers)
+    assert (response.status_code, response.json["name"]) == (200, "ON-TIME")
+
+
+def test_reads_past_the_deadline_are_answered(client, job):
+    response = client.get(f"/api/jobs/{job['id']}", headers=proxy_headers(100))
+    assert response.status_code == 200

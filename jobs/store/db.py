@@ -4,18 +4,25 @@
 is known and no connection exists until a request (or the CLI) needs one:
 gunicorn's master never hands an open SQLite connection to its workers.
 """
+import logging
 import os
 import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import quote
 
 from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase
 from playhouse.db_url import connect, parse
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
+from jobs.errors import ServiceUnavailable
+
 db = DatabaseProxy()
+log = logging.getLogger(__name__)
+# The Unix time after which the current request's writes must not commit.
+_commit_deadline: ContextVar[float | None] = ContextVar("commit_deadline", default=None)
 
 # Per-connection settings for SQLite, run once per pooled connection. WAL lets
 # readers run beside the writer; lock_type makes every transaction BEGIN
@@ -187,15 +194,37 @@ def is_postgres(database: Database | None = None) -> bool:
     return isinstance(target, PostgresqlDatabase)
 
 
+@contextmanager
 def write_transaction():
     """A write transaction (a context manager): `BEGIN IMMEDIATE` on SQLite, `BEGIN` on PostgreSQL.
 
     Nested in another, it joins it instead of making a savepoint: one request
     is one transaction (its change, its history event and its idempotency
     key), stored together or rolled back together, without the savepoint's
-    two extra statements.
+    two extra statements. Right before the outermost one commits, the
+    request's deadline (`set_commit_deadline`) is checked: past it, the
+    transaction is rolled back and ServiceUnavailable raised.
     """
-    return db.transaction()
+    with db.transaction():
+        yield
+        if db.transaction_depth() == 1:
+            _check_commit_deadline()
+
+
+def set_commit_deadline(deadline: float | None) -> None:
+    """Refuse to commit write transactions after Unix time `deadline` (None: no deadline).
+
+    Set per request by `jobs.http.deadline` from the proxy's headers.
+    """
+    _commit_deadline.set(deadline)
+
+
+def _check_commit_deadline() -> None:
+    deadline = _commit_deadline.get()
+    if deadline is not None and time.time() > deadline:
+        log.warning("write not committed: the proxy's deadline passed %.3f s ago",
+                    time.time() - deadline)
+        raise ServiceUnavailable()
 
 
 def read_snapshot():
