@@ -90,9 +90,10 @@ def _add_request_hooks(app: Flask) -> None:
     # The token is checked right after the connection opens, before anything
     # else reads the request (docs/api.md, Authentication and roles).
     init_metrics(app)
+    # The waits for the database are bounded from the pool's check-out on.
+    init_deadlines(app)
     app.before_request(_open_connection)
     init_auth(app)
-    init_deadlines(app)
     app.teardown_request(_close_connection)
     app.after_request(_drop_empty_content_type)
     init_request_ids(app)

@@ -7,13 +7,16 @@ committed after that could land after a newer one the client sent since.
 So each request's deadline, less a margin for the clocks of two machines
 and the commit itself, is handed to the store, which refuses to commit a
 write transaction past it (503, nothing written). A request without both
-headers (not through the proxy) has no deadline.
+headers (not through the proxy) has no deadline. Each request also bounds
+its waits for PostgreSQL (`jobs.store.postgres.limit_waits`), so that a
+frozen server costs it a 503 within 5 s.
 """
 import re
 
 from flask import Flask, request
 
 from jobs.store.db import set_commit_deadline
+from jobs.store.postgres import REQUEST_WAIT, limit_waits
 
 START = "X-Request-Start"
 TIMEOUT = "X-Request-Timeout"
@@ -37,15 +40,17 @@ def request_deadline(start: str | None, timeout: str | None) -> float | None:
 
 
 def _set_deadline() -> None:
+    limit_waits(REQUEST_WAIT)
     set_commit_deadline(request_deadline(request.headers.get(START),
                                          request.headers.get(TIMEOUT)))
 
 
 def _clear_deadline(exc: BaseException | None) -> None:
+    limit_waits(None)
     set_commit_deadline(None)
 
 
 def init_deadlines(app: Flask) -> None:
-    """Give every request its proxy deadline (before_request), and take it away after."""
+    """Give each request its proxy deadline and its wait bound; clear both after it."""
     app.before_request(_set_deadline)
     app.teardown_request(_clear_deadline)

@@ -14,10 +14,12 @@ from contextvars import ContextVar
 from urllib.parse import quote
 
 from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase
-from playhouse.db_url import connect, parse
+from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 from jobs.errors import ServiceUnavailable
+from jobs.store import postgres
+from jobs.store.postgres import PostgresPool
 
 db = DatabaseProxy()
 log = logging.getLogger(__name__)
@@ -147,12 +149,9 @@ class SqliteFile(PooledSqliteDatabase):
 
 # PostgreSQL: pooled connections (hosts share one database, so every
 # request borrows a connection instead of paying for a new one), a bounded
-# wait for an unreachable server, and for a lock, as SQLite's busy timeout
-# (503, not a hung worker).
-POSTGRES_OPTIONS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10,
-                    "connect_timeout": 5, "options": "-c lock_timeout=10000"}
-POSTGRES_SCHEMES = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool",
-                    "postgres+pool": "postgresql+pool", "postgresql+pool": "postgresql+pool"}
+# wait for an unreachable or frozen server, and for a lock (503 or 409, not
+# a hung worker): jobs.store.postgres.
+POSTGRES_SCHEMES = {"postgres", "postgresql", "postgres+pool", "postgresql+pool"}
 # Every host takes this advisory lock around a schema upgrade (jobs.store.schema).
 UPGRADE_LOCK_KEY = 7_300_001
 # Every write transaction takes this one right before it inserts its event.
@@ -177,7 +176,7 @@ def make_database(url: str, synchronous: str = "full") -> Database:
         pragmas = {**SQLITE_OPTIONS["pragmas"], "synchronous": synchronous}
         return SqliteFile(path, **{**SQLITE_OPTIONS, "pragmas": pragmas})
     if scheme in POSTGRES_SCHEMES:
-        return connect(f"{POSTGRES_SCHEMES[scheme]}://{rest}", **POSTGRES_OPTIONS)
+        return PostgresPool(**parse(f"postgresql://{rest}"), **postgres.OPTIONS)
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {scheme}://")
 
 
