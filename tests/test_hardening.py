@@ -77,3 +77,14 @@ def test_without_both_proxy_headers_a_write_has_no_deadline(client, job, headers
 def test_reads_past_the_deadline_are_answered(client, job):
     response = client.get(f"/api/jobs/{job['id']}", headers=proxy_headers(100))
     assert response.status_code == 200
+
+
+@pytest.mark.sqlite_only
+def test_a_corrupt_database_file_is_503_not_500(app, client, job, tmp_path):
+    db.close_all()
+    with open(tmp_path / "test.db", "r+b") as file:
+        file.seek(4096)
+        file.write(b"\xff" * 4096 * 8)
+    response = client.get(f"/api/jobs/{job['id']}")
+    assert (response.status_code, response.json) == (503, error_body(
+        503, "Service Unavailable", "Service Unavailable"))

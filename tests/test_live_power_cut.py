@@ -13,14 +13,13 @@ import os
 import signal
 import sqlite3
 import struct
-import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from tests.live import Gunicorn
+from tests.live import Gunicorn, loop_ext4, run, unmount
 
 pytestmark = [pytest.mark.live, pytest.mark.sqlite_only]
 # <linux/ext4.h>: _IOR('X', 125, __u32) and the flag that skips the journal flush.
@@ -29,36 +28,11 @@ EXT4_GOING_FLAGS_NOLOGFLUSH = 0x2
 WRITERS = 4
 
 
-def run(*command: str) -> str:
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
-
-
 @pytest.fixture
 def ext4(tmp_path):
-    """A mounted 64 MiB ext4 on a loop device: (its image, its mount point); all undone after."""
-    if os.geteuid() != 0:
-        pytest.fail("the power-cut test needs root (mount, loop devices)")
-    image, mount = tmp_path / "disk.img", tmp_path / "mnt"
-    mount.mkdir()
-    with open(image, "wb") as file:
-        file.truncate(64 * 1024 * 1024)
-    run("mkfs.ext4", "-q", "-F", str(image))
-    device = run("losetup", "--find", "--show", str(image))
-    try:
-        run("mount", device, str(mount))
-        yield device, mount
-    finally:
-        if os.path.ismount(mount):
-            subprocess.run(["umount", "--lazy", str(mount)], capture_output=True)
-        run("losetup", "-d", device)
-
-
-def unmount(mount) -> None:
-    """Unmount `mount`, waiting up to 10 s for killed processes to let go of their files."""
-    deadline = time.monotonic() + 10
-    while subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
-        assert time.monotonic() < deadline, f"{mount} stayed busy"
-        time.sleep(0.1)
+    """A mounted 64 MiB ext4 on a loop device: (its device, its mount point); all undone after."""
+    with loop_ext4(tmp_path) as mounted:
+        yield mounted
 
 
 def kill_hard(server: Gunicorn) -> None:

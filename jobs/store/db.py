@@ -277,6 +277,31 @@ def check_writable() -> None:
         db.obj.check_writable()
 
 
+def write_probe() -> None:
+    """Begin a write transaction and roll it back: raises when writes cannot happen now.
+
+    SQLite: the file writable for us, and `BEGIN IMMEDIATE` (the write lock)
+    granted; PostgreSQL: a transaction id assigned (refused by a read-only
+    server). Nothing is written.
+    """
+    check_writable()
+    with db.atomic() as transaction:
+        if is_postgres():
+            db.execute_sql("SELECT pg_current_xact_id()").fetchone()
+        transaction.rollback()
+
+
+def free_bytes() -> int | None:
+    """Bytes free for us beside the SQLite file (0 when they cannot be read); None on PostgreSQL."""
+    if not isinstance(db.obj, SqliteFile):
+        return None
+    try:
+        stat = os.statvfs(os.path.dirname(os.path.abspath(db.obj.path)))
+    except OSError:
+        return 0
+    return stat.f_bavail * stat.f_frsize
+
+
 def close_idle_connections() -> None:
     """Close the pool's idle connections, so that none is inherited by a fork."""
     if isinstance(db.obj, PooledDatabase):
