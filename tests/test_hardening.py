@@ -88,3 +88,23 @@ def test_a_corrupt_database_file_is_503_not_500(app, client, job, tmp_path):
     response = client.get(f"/api/jobs/{job['id']}")
     assert (response.status_code, response.json) == (503, error_body(
         503, "Service Unavailable", "Service Unavailable"))
+
+
+@pytest.mark.parametrize("number,message", [
+    ("1e" + "9" * 5000, "goalQuantity must be at most 2147483647"),
+    ("1e+" + "9" * 5000, "goalQuantity must be at most 2147483647"),
+    ("-1e" + "9" * 5000, "goalQuantity must be greater than 0"),
+    ("1e-" + "9" * 5000, "goalQuantity must be an integer"),
+])
+def test_a_number_with_a_huge_exponent_gets_the_integer_messages(client, number, message):
+    body = '{"name": "J", "goalQuantity": ' + number + '}'
+    response = client.post("/api/jobs", data=body, content_type="application/json")
+    assert response.json == error_body(400, "Bad Request", message, {"goalQuantity": [message]})
+    assert Event.select().count() == 0
+
+
+@pytest.mark.parametrize("encoding", ["Identity", "IDENTITY", " identity ", "identity"])
+def test_identity_content_encoding_in_any_case_is_identity(client, encoding):
+    response = client.post("/api/jobs", json={"name": "J", "goalQuantity": 5},
+                           headers={"Content-Encoding": encoding})
+    assert response.status_code == 201

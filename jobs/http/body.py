@@ -32,7 +32,9 @@ def _number(text: str) -> Decimal:
         mantissa, _, exponent = text.lower().partition("e")
         if Decimal(mantissa) == 0:
             return Decimal(0)
-        size = _BEYOND_LARGE if int(exponent) > 0 else _BEYOND_SMALL
+        # By its sign, not int(): an exponent of thousands of digits is past
+        # Python's int-from-text limit.
+        size = _BEYOND_SMALL if exponent.startswith("-") else _BEYOND_LARGE
         return size.copy_sign(Decimal(mantissa))
 
 
@@ -122,7 +124,8 @@ def json_body() -> dict:
         raise RequestEntityTooLarge()
     if not request.is_json:
         raise UnsupportedMediaType(NOT_JSON_MEDIA_TYPE)
-    if request.content_encoding not in (None, "", "identity"):
+    # Content codings are case-insensitive (RFC 9110, 8.4.1).
+    if (request.content_encoding or "").strip().lower() not in ("", "identity"):
         raise UnsupportedMediaType(UNSUPPORTED_ENCODING)
     value = parsed_body()
     if not isinstance(value, dict):
