@@ -4,9 +4,10 @@ import time
 import pytest
 
 from app import ConfigError, create_app
+from jobs.services import tokens
 from jobs.store.db import db
 from jobs.store.models import Event
-from tests.conftest import error_body, stored
+from tests.conftest import bearer, error_body, make_token, stored
 
 # PRAGMA synchronous answers a number: 1 NORMAL, 2 FULL.
 SYNCHRONOUS_LEVELS = {"full": 2, "normal": 1}
@@ -108,3 +109,21 @@ def test_identity_content_encoding_in_any_case_is_identity(client, encoding):
     response = client.post("/api/jobs", json={"name": "J", "goalQuantity": 5},
                            headers={"Content-Encoding": encoding})
     assert response.status_code == 201
+
+
+def test_idempotency_keys_belong_to_the_token_not_its_name(auth_client):
+    first = make_token("kiosk", "planner")
+    body = {"name": "J", "goalQuantity": 5}
+    headers = {"Idempotency-Key": "scan-1"}
+    created = auth_client.post("/api/jobs", json=body, headers={**headers, **bearer(first)})
+    assert created.status_code == 201
+    replay = auth_client.post("/api/jobs", json=body, headers={**headers, **bearer(first)})
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    with db.connection_context():
+        tokens.revoke_token("kiosk")
+    second = make_token("kiosk", "planner")
+    again = auth_client.post("/api/jobs", json=body, headers={**headers, **bearer(second)})
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.json["id"] != created.json["id"]
+    listed = auth_client.get("/api/jobs", headers=bearer(second)).json
+    assert len(listed) == 2

@@ -54,13 +54,13 @@ def idempotent(view: Callable) -> Callable:
             # The body cannot be read: the view answers with its error (404 or 400/413),
             # and an error stores nothing.
             return view(**view_args)
-        actor = acting.current().actor
+        owner = acting.current().key_owner
         try:
-            return _once(view, view_args, actor, key, fingerprint)
+            return _once(view, view_args, owner, key, fingerprint)
         except IntegrityError:
             # Another transaction stored this key between our look-up and our insert:
             # ours is rolled back whole; its answer is ours.
-            seen = keys.find(actor, key)
+            seen = keys.find(owner, key)
             if seen is None:
                 raise
             return _replay_or_refuse(seen, fingerprint)
@@ -76,17 +76,17 @@ def _max_age_ms() -> int:
     return int(current_app.config["IDEMPOTENCY_KEY_HOURS"] * 3_600_000)
 
 
-def _once(view: Callable, view_args: dict, actor: str, key: str, fingerprint: str) -> Response:
+def _once(view: Callable, view_args: dict, owner: str, key: str, fingerprint: str) -> Response:
     max_age = _max_age_ms()
     with write_transaction():
-        seen = keys.claim(actor, key, max_age)
+        seen = keys.claim(owner, key, max_age)
         if seen is not None:
             return _replay_or_refuse(seen, fingerprint)
         response = current_app.make_response(view(**view_args))
         if 200 <= response.status_code < 300:
             stored = keys.Answer(response.status_code, response.get_data(as_text=True),
                                  response.headers.get("Location"), response.headers.get("ETag"))
-            keys.keep(actor, key, request.method, request.path, fingerprint, stored, max_age)
+            keys.keep(owner, key, request.method, request.path, fingerprint, stored, max_age)
     return response
 
 
