@@ -61,6 +61,8 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 access_log_format = '%(h)s rid=%({x-request-id}o)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Credentials in URLs (`?access_token=…`) are hidden from the access log.
+logger_class = "jobs.http.logs.RedactingGunicornLogger"
 if LOG_FORMAT == "json":
     # Every line of the error and access logs one JSON object (jobs/http/logs.py).
     logger_class = "jobs.http.logs.JsonGunicornLogger"

@@ -110,3 +110,17 @@ def test_nginx_limits_answer_json(stack, path, headers, status, reason):
     code, response_headers, body = send(proxy.port, "GET", path, headers=headers)
     assert (code, response_headers["Content-Type"]) == (status, "application/json")
     assert json.loads(body) == {"statusCode": status, "statusMessage": reason, "message": reason}
+
+
+def test_credentials_in_the_query_are_in_neither_access_log(stack):
+    app, proxy = stack
+    query = ("access_token=sekrit1&limit=5&API_KEY=sekrit2&client_secret=sekrit3"
+             "&password=sekrit4&x-auth=sekrit5")
+    status, headers, _ = send(proxy.port, "GET", f"/api/jobs?{query}")
+    assert status == 200
+    rid = headers["X-Request-ID"]
+    assert app.wait_for_log(f"rid={rid} ")
+    assert wait_for_text(proxy.prefix / "access.log", f"rid={rid} ")
+    assert "access_token=REDACTED&limit=5&API_KEY=REDACTED" in app.log_text()
+    for log in (app.log_text(), (proxy.prefix / "access.log").read_text()):
+        assert "sekrit" not in log
