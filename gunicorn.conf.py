@@ -76,10 +76,12 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Count the new worker in `jobs_workers`."""
+    """Count the new worker in `jobs_workers`; make gunicorn's own errors JSON."""
     from jobs.http.metrics import worker_started
+    from jobs.http.server_errors import answer_in_json
 
     worker_started()
+    answer_in_json()
 
 
 def child_exit(server, worker):
