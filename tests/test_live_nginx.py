@@ -170,3 +170,17 @@ def test_every_error_of_nginx_and_gunicorn_is_the_json_envelope(stack, case):
                                     "message": phrase}
         # No version in the Server header (server_tokens off).
         assert "/" not in headers.get("Server", "")
+
+
+def test_a_page_whose_link_repeats_a_long_query_passes_nginx(stack):
+    app, proxy = stack
+    key = "K" * 6000
+    for _ in range(2):
+        create_job(proxy.base, jiraTicketKey=key)
+    response = requests.get(f"{proxy.base}/api/jobs", timeout=10,
+                            params={"jiraTicketKey": key, "limit": 1, "unknown": "u" * 1000})
+    assert response.status_code == 200 and len(response.json()) == 1
+    link = response.headers["Link"]
+    assert len(link) > 6000 and "unknown" not in link
+    following = requests.get(proxy.base + link[1:link.index(">")], timeout=10)
+    assert following.status_code == 200 and len(following.json()) == 1
