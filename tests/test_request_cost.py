@@ -93,3 +93,16 @@ def test_too_many_steps_is_400_before_any_step_is_read(client, job, steps):
     assert response.json["data"] == {"errors": {"steps": [message]}}
     assert (Path.select().count(), ProcessStep.select().count()) == (0, 0)
     assert (Event.select().count(), Job.select().count()) == (before, 1)
+
+
+def test_the_largest_valid_writes_cost_under_a_second(client, job):
+    steps = [{"name": "n" * 255, "location": "l" * 700, "optional": True,
+              "dependencyType": "physical"} for _ in range(1000)]
+    body = json.dumps({"jobId": job["id"], "name": "P", "goalQuantity": 5, "steps": steps})
+    cost, status = cpu_of(client, "POST", "/api/paths", body.encode(),
+                          {"Idempotency-Key": "path"})
+    assert (status, len(body) <= BODY_MAX) == (201, True) and cost < CPU_BUDGET
+    path = client.get(f"/api/jobs/{job['id']}").json["paths"][0]
+    batch = json.dumps({"jobId": job["id"], "pathId": path["id"], "quantity": 10000}).encode()
+    cost, status = cpu_of(client, "POST", "/api/serials", batch, {"Idempotency-Key": "batch"})
+    assert (status, cost < CPU_BUDGET) == (201, True)
