@@ -10,6 +10,7 @@ from jobs import settings
 from jobs.cli import register_commands
 from jobs.http import access, bp, pages_bp
 from jobs.http.auth import init_auth
+from jobs.http.deadline import init_deadlines
 from jobs.http.envelope import register_error_handlers
 from jobs.http.json import OrjsonProvider
 from jobs.http.metrics import init_metrics, metrics_bp
@@ -48,7 +49,7 @@ def create_app(config: Mapping | None = None, *, upgrade_schema: bool = False) -
     app.url_map.merge_slashes = False
     _trust_proxies(app, app.config["TRUSTED_PROXIES"])
 
-    open_database(app.config["DATABASE_URL"])
+    open_database(app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"])
     if upgrade_schema:
         _upgrade()
     _add_request_hooks(app)
@@ -72,6 +73,8 @@ def _add_request_hooks(app: Flask) -> None:
     # The token is checked right after the connection opens, before anything
     # else reads the request (docs/api.md, Authentication and roles).
     init_metrics(app)
+    # The waits for the database are bounded from the pool's check-out on.
+    init_deadlines(app)
     app.before_request(_open_connection)
     init_auth(app)
     app.teardown_request(_close_connection)

@@ -63,6 +63,8 @@ control_socket_disable = True
 accesslog = SETTINGS["GUNICORN_ACCESS_LOG"]
 errorlog = "-"
 access_log_format = '%(h)s rid=%({x-request-id}o)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Credentials in URLs (`?access_token=…`) are hidden from the access log.
+logger_class = "jobs.http.logs.RedactingGunicornLogger"
 if LOG_FORMAT == "json":
     # Every line of the error and access logs one JSON object (jobs/http/logs.py).
     logger_class = "jobs.http.logs.JsonGunicornLogger"
@@ -76,10 +78,12 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """Count the new worker in `jobs_workers`."""
+    """Count the new worker in `jobs_workers`; make gunicorn's own errors JSON."""
     from jobs.http.metrics import worker_started
+    from jobs.http.server_errors import answer_in_json
 
     worker_started()
+    answer_in_json()
 
 
 def child_exit(server, worker):

@@ -1,6 +1,6 @@
 """Benchmark the service under the same gunicorn config: against bare Flask, or by database.
 
-Usage: `python bench/load_bench.py [--against bare|databases] [--seconds 5] [--rounds 3]
+Usage: `python bench/load_bench.py [--against bare|databases|synchronous] [--seconds 5] [--rounds 3]
 [--connections 32] [--before DIR]` (needs wrk: `apt-get install wrk`;
 `databases` also needs Debian's postgresql and nginx). Starts gunicorns from
 gunicorn.conf.py on loopback. `bare` (the default): `bench.bare_app:app`, the
@@ -10,6 +10,8 @@ the service and bare Flask each behind deploy/'s nginx, and, with
 `--before`, the service from
 another checkout (e.g. `git archive` of an older commit unpacked in DIR), so
 that a change is measured against its predecessor in the same run.
+`synchronous`: the service (authentication on) on SQLite with
+`SQLITE_SYNCHRONOUS=full` (the default) and `normal`, each its own file.
 `databases`: the service (authentication on) on SQLite, on PostgreSQL (a
 throwaway cluster), and two service hosts on that PostgreSQL behind deploy/'s nginx. For PUT (the
 Update Job example's body) and GET on /api/jobs/<id> it alternates the
@@ -139,6 +141,20 @@ def database_targets(tmp: Path, stack: ExitStack, before: Path | None) -> dict:
             "2 pg hosts": (proxy.base, hosts, True)}
 
 
+def synchronous_targets(tmp: Path, stack: ExitStack, before: Path | None) -> dict:
+    """The service on SQLite with `synchronous=FULL`, then `NORMAL`, authentication on."""
+    targets = {}
+    for setting in ("full", "normal"):
+        server = Gunicorn(tmp / f"{setting}.db", workers=None,
+                          env={**AUTH_ON, "SQLITE_SYNCHRONOUS": setting})
+        targets[setting] = (stack.enter_context(running(server)).base, [server], True)
+    return targets
+
+
+TARGETS = {"bare": bare_targets, "databases": database_targets,
+           "synchronous": synchronous_targets}
+
+
 @contextmanager
 def running(server: Gunicorn):
     """Stop `server` when the block ends."""
@@ -151,7 +167,7 @@ def running(server: Gunicorn):
 def main() -> None:
     """Start the servers, run the PUT and GET comparisons, stop the servers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", choices=["bare", "databases"], default="bare")
+    parser.add_argument("--against", choices=sorted(TARGETS), default="bare")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
@@ -161,7 +177,7 @@ def main() -> None:
         sys.exit("wrk not found: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         tmp = Path(tmp)
-        make = bare_targets if args.against == "bare" else database_targets
+        make = TARGETS[args.against]
         tokens = {"": ""}
         targets = {}
         for name, (base, servers, authenticated) in make(tmp, stack, args.before).items():

@@ -13,10 +13,20 @@ ANONYMOUS = "anonymous"
 
 @dataclass(frozen=True)
 class Acting:
-    """The actor of the writes in progress and the id of the request that makes them."""
+    """The actor of the writes in progress and the id of the request that makes them.
+
+    `token_id` is the id of the actor's token (None without one): what owns
+    its Idempotency-Keys, since a name passes to a new token once revoked.
+    """
 
     actor: str
     request_id: str
+    token_id: int | None = None
+
+    @property
+    def key_owner(self) -> str:
+        """Who an Idempotency-Key belongs to: `token:<id>`, or the actor without a token."""
+        return self.actor if self.token_id is None else f"token:{self.token_id}"
 
 
 OUTSIDE_REQUESTS = Acting(ANONYMOUS, "-")
@@ -28,9 +38,9 @@ def current() -> Acting:
     return _current.get()
 
 
-def begin(actor: str, request_id: str) -> Token:
-    """Make `actor` and `request_id` current; return the token that `end` takes."""
-    return _current.set(Acting(actor, request_id))
+def begin(actor: str, request_id: str, token_id: int | None = None) -> Token:
+    """Make `actor` (with its `token_id`) and `request_id` current; return what `end` takes."""
+    return _current.set(Acting(actor, request_id, token_id))
 
 
 def end(token: Token) -> None:

@@ -51,3 +51,12 @@ class UnsupportedMediaType(ApiError):
     """415: a non-empty body that is not `application/json`."""
 
     status = 415
+
+
+class ServiceUnavailable(ApiError):
+    """503 `Service Unavailable`: the request cannot be served now; nothing was written."""
+
+    status = 503
+
+    def __init__(self):
+        super().__init__("Service Unavailable")

@@ -74,6 +74,11 @@ def one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def lowered(parse: Callable[[str], str]) -> Callable[[str], str]:
+    """`parse` of the value trimmed and in lower case (`" NORMAL "` is `normal`)."""
+    return lambda value: parse(value.strip().lower())
+
+
 def database_url(value: str) -> str:
     """A SQLite or PostgreSQL URL in peewee's db_url form."""
     if not value.startswith(DATABASE_SCHEMES):
@@ -88,6 +93,7 @@ APP = [
     Setting("SECRET_KEY", text),
     Setting("AUTH_REQUIRED", flag, "false"),
     Setting("IDEMPOTENCY_KEY_HOURS", positive, "24"),
+    Setting("SQLITE_SYNCHRONOUS", lowered(one_of("full", "normal")), "full"),
 ]
 GUNICORN = [
     Setting("LOG_FORMAT", one_of("text", "json"), "text"),

@@ -14,12 +14,19 @@ from schemas.fields import (
     WireField,
 )
 
+# The most steps a path may have: a 1 MiB body could otherwise hold 68,000
+# of them and take seconds of a worker (docs/api.md, Create Path).
+STEPS_MAX = 1000
+
 
 class ObjectList(WireField, fields.List):
     """A non-empty JSON array of objects, each loaded by `schema` (`steps`).
 
-    Missing, null, not an array or empty: "{field} is required". An item that
-    is not an object: "{field}[i] must be an object". Item field errors come
+    Missing, null, not an array or empty: "{field} is required". More than
+    `maximum` items: "{field} must be a list of at most {maximum} steps",
+    checked before any item, so that no body within the size limit costs more
+    than its bound of work. An item that is not an object: "{field}[i] must be
+    an object". Item field errors come
     back keyed by index, which `jobs.errors.flatten_errors` turns into
     `steps[0].name`.
     """
@@ -28,19 +35,23 @@ class ObjectList(WireField, fields.List):
         "required": "{field} is required",
         "null": "{field} is required",
         "invalid": "{field} is required",
+        "too_long": "{field} must be a list of at most {maximum} steps",
         "not_object": "{field}[{index}] must be an object",
     }
 
-    def __init__(self, schema, **kwargs):
+    def __init__(self, schema, *, maximum: int, **kwargs):
         super().__init__(fields.Nested(schema), **kwargs)
+        self.maximum = maximum
 
     def message_args(self) -> dict:
         """Name the failing item `i` where no index is known (the OpenAPI examples)."""
-        return {"index": "i"}
+        return {"index": "i", "maximum": self.maximum}
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
         if not isinstance(value, list) or not value:
             raise self.make_error("invalid")
+        if len(value) > self.maximum:
+            raise self.make_error("too_long")
         not_objects = {
             index: self.make_error("not_object", index=index).messages
             for index, item in enumerate(value) if not isinstance(item, dict)
@@ -97,7 +108,7 @@ class PathCreateSchema(WireSchema):
         data_key="goalQuantity", required=True, error_messages={"null": "{field} is required"}
     )
     advancement_mode = Choice(ADVANCEMENT_MODES, data_key="advancementMode", load_default="strict")
-    steps = ObjectList(StepCreateSchema, required=True)
+    steps = ObjectList(StepCreateSchema, maximum=STEPS_MAX, required=True)
 
 
 class PathUpdateSchema(WireSchema):

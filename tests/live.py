@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -20,14 +21,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 30) -> None:
-    """Wait for `base`/api/health to answer 200; RuntimeError if `process` exits or time is up."""
+def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 30,
+                 statuses: tuple = (200,)) -> None:
+    """Wait for `base`/api/health to answer one of `statuses`; RuntimeError if `process` exits
+    or time is up."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
-            if requests.get(f"{base}/api/health", timeout=1).status_code == 200:
+            if requests.get(f"{base}/api/health", timeout=1).status_code in statuses:
                 return
         except requests.ConnectionError:
             pass
@@ -65,13 +68,14 @@ class Gunicorn:
     `root` the checkout to serve. The log (access and error) goes to
     `log_path`, by default `db_path` with a `.log` suffix (give each of
     several gunicorns on one database its own), the metrics files to
-    `metrics_dir` beside `db_path`.
+    `metrics_dir` beside `db_path`. `health` is the statuses of `/api/health`
+    that count as started (503 for a service started unhealthy on purpose).
     """
 
     def __init__(self, db_path: Path, workers: int | None = 2, app: str = "wsgi:app",
                  env: dict | None = None, extra_args: tuple = (),
                  database_url: str | None = None, root: Path = ROOT,
-                 log_path: Path | None = None):
+                 log_path: Path | None = None, health: tuple = (200,)):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
@@ -89,7 +93,7 @@ class Gunicorn:
             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         try:
-            wait_healthy(self.base, self.process)
+            wait_healthy(self.base, self.process, statuses=health)
             self._wait_for_workers(workers)
         except RuntimeError:
             self.stop()
@@ -132,14 +136,15 @@ class Nginx:
     The site file is rendered into a temp prefix: its `listen`, upstream and
     access log point at the test's port, the app hosts' `upstream_ports`
     (one: deploy's one-box upstream; two: its several-hosts upstream) and
-    the prefix.
+    the prefix. `edits` replaces more of the site's text (e.g. a shorter
+    timeout), each old text asserted present.
     """
 
     SITE = ROOT / "deploy" / "shop-jobs.nginx.conf"
     ONE_HOST = ROOT / "deploy" / "shop-jobs.upstream.conf"
     HOSTS = ROOT / "deploy" / "shop-jobs.hosts.upstream.conf"
 
-    def __init__(self, prefix: Path, *upstream_ports: int):
+    def __init__(self, prefix: Path, *upstream_ports: int, edits: dict | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.prefix = prefix
@@ -148,6 +153,9 @@ class Nginx:
                 .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
                 .replace("/etc/nginx/shop-jobs.upstream.conf", str(prefix / "upstream.conf"))
                 .replace("/var/log/nginx/shop-jobs.access.log", str(prefix / "access.log")))
+        for old, new in (edits or {}).items():
+            assert old in site, old
+            site = site.replace(old, new)
         temp_paths = "".join(f"    {kind}_temp_path {prefix}/{kind};\n"
                              for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         (prefix / "nginx.conf").write_text(
@@ -229,3 +237,39 @@ def all_at_once(count: int, action) -> list:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def run(*command: str) -> str:
+    """Run `command` (check=True); return its standard output, stripped."""
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@contextmanager
+def loop_ext4(directory: Path, megabytes: int = 64):
+    """Mount a new ext4 (no reserved blocks) of `megabytes` on a loop device, for root only.
+
+    Yields (device, mount point); unmounts and detaches it afterwards, even on failure.
+    """
+    if os.geteuid() != 0:
+        raise RuntimeError("a loop-mounted file system needs root")
+    image, mount = directory / "disk.img", directory / "mnt"
+    mount.mkdir()
+    with open(image, "wb") as file:
+        file.truncate(megabytes * 1024 * 1024)
+    run("mkfs.ext4", "-q", "-F", "-m", "0", str(image))
+    device = run("losetup", "--find", "--show", str(image))
+    try:
+        run("mount", device, str(mount))
+        yield device, mount
+    finally:
+        if os.path.ismount(mount):
+            subprocess.run(["umount", "--lazy", str(mount)], capture_output=True)
+        run("losetup", "-d", device)
+
+
+def unmount(mount: Path) -> None:
+    """Unmount `mount`, waiting up to 10 s for killed processes to let go of their files."""
+    deadline = time.monotonic() + 10
+    while subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, f"{mount} stayed busy"
+        time.sleep(0.1)

@@ -90,7 +90,8 @@ def test_read_only_file_refuses_writes_until_writable(server):
                                timeout=10)
             assert (put.status_code, put.json()) == (503, UNAVAILABLE)
             health = requests.get(f"{server.base}/api/health", timeout=10)
-            assert (health.status_code, health.json()) == (503, UNAVAILABLE)
+            assert (health.status_code, health.json()) == (503, {**UNAVAILABLE, "data": {
+                "errors": {"writes": ["the database does not accept writes"]}}})
             read = requests.get(f"{server.base}/api/jobs/{job['id']}", timeout=10)
             assert (read.status_code, read.json()["name"]) == (200, job["name"])
     finally:

@@ -7,7 +7,7 @@ import re
 import pytest
 from gunicorn.glogging import SafeAtoms
 
-from jobs.http.logs import JsonAccessFormatter, log_handler
+from jobs.http.logs import JsonAccessFormatter, log_handler, redact
 from jobs.services import jobs as job_service
 from jobs.settings import ConfigError
 
@@ -65,3 +65,15 @@ def test_access_line_is_built_from_gunicorn_atoms():
                     "message": "GET /api/jobs/j1 HTTP/1.1", "request_id": "rid-1",
                     "client": "10.0.0.9", "method": "GET", "route": "/api/jobs/<job_id>",
                     "status": 404, "duration_ms": 1.234, "actor": "anonymous"}
+
+
+@pytest.mark.parametrize("line,logged", [
+    ("GET /api/jobs?access_token=abc&limit=5 HTTP/1.1",
+     "GET /api/jobs?access_token=REDACTED&limit=5 HTTP/1.1"),
+    ("?a=1&API_KEY=x;pass%77ord=y&Authorization=z&cursor=c",
+     "?a=1&API_KEY=REDACTED;pass%77ord=REDACTED&Authorization=REDACTED&cursor=c"),
+    ("?signature=s&secret=&q=token", "?signature=REDACTED&secret=REDACTED&q=token"),
+    ("GET /api/jobs?limit=5 HTTP/1.1", "GET /api/jobs?limit=5 HTTP/1.1"),
+])
+def test_credentials_in_urls_are_redacted(line, logged):
+    assert redact(line) == logged

@@ -1,5 +1,4 @@
 """Create, Get, Update and Delete Path (docs/api.md: Path)."""
-import json
 import re
 
 import pytest
@@ -187,9 +186,12 @@ def test_delete_job_with_serials_is_409(client, job, path, make_serials):
     assert client.get(f"/api/jobs/{job['id']}").json["paths"] == [path]
 
 
-def test_create_path_with_as_many_steps_as_fit_in_the_body(client, job):
-    body = json.dumps(ok(job["id"], steps=[{"name": "a"}] * 75000), separators=(",", ":"))
-    response = client.post("/api/paths", data=body, content_type="application/json")
+def test_create_path_takes_at_most_1000_steps(client, job):
+    response = client.post("/api/paths", json=ok(job["id"], steps=[{"name": "a"}] * 1000))
     assert response.status_code == 201
-    assert [s["order"] for s in response.json["steps"]] == list(range(75000))
-    assert ProcessStep.select().count() == 75000
+    assert [s["order"] for s in response.json["steps"]] == list(range(1000))
+    message = "steps must be a list of at most 1000 steps"
+    # Checked before any item: the bad 1001st step is not reported.
+    too_many = client.post("/api/paths", json=ok(job["id"], steps=[{"name": "a"}] * 1000 + [7]))
+    assert too_many.json == error_body(400, "Bad Request", message, {"steps": [message]})
+    assert ProcessStep.select().count() == 1000

@@ -55,9 +55,9 @@ def test_connections_dropped_by_the_server_are_replaced(pg_client, postgres):
     assert [(a.status_code, a.json["name"]) for a in answers] == [(200, "J")] * 3
 
 
-def test_connections_wait_for_a_lock_at_most_10_s(pg_client):
+def test_connections_wait_for_a_lock_at_most_3_s(pg_client):
     with db.connection_context():
-        assert db.execute_sql("SHOW lock_timeout").fetchone() == ("10s",)
+        assert db.execute_sql("SHOW lock_timeout").fetchone() == ("3s",)
 
 
 def jobs_named():

@@ -32,7 +32,9 @@ def _number(text: str) -> Decimal:
         mantissa, _, exponent = text.lower().partition("e")
         if Decimal(mantissa) == 0:
             return Decimal(0)
-        size = _BEYOND_LARGE if int(exponent) > 0 else _BEYOND_SMALL
+        # By its sign, not int(): an exponent of thousands of digits is past
+        # Python's int-from-text limit.
+        size = _BEYOND_SMALL if exponent.startswith("-") else _BEYOND_LARGE
         return size.copy_sign(Decimal(mantissa))
 
 
@@ -88,6 +90,22 @@ def _read_raw() -> bytes:
     return raw
 
 
+def parsed_body():
+    """Return the request's body as parsed by `parse_json`, parsed once per request.
+
+    The Idempotency-Key fingerprint and the view share it; raises what
+    `raw_body` and `parse_json` raise.
+    """
+    if "parsed_body" not in g:
+        try:
+            g.parsed_body = parse_json(raw_body())
+        except BadRequest as error:
+            g.parsed_body = error
+    if isinstance(g.parsed_body, BadRequest):
+        raise g.parsed_body
+    return g.parsed_body
+
+
 def json_body() -> dict:
     """Return the request body as a dict; an empty body counts as `{}`.
 
@@ -106,9 +124,10 @@ def json_body() -> dict:
         raise RequestEntityTooLarge()
     if not request.is_json:
         raise UnsupportedMediaType(NOT_JSON_MEDIA_TYPE)
-    if request.content_encoding not in (None, "", "identity"):
+    # Content codings are case-insensitive (RFC 9110, 8.4.1).
+    if (request.content_encoding or "").strip().lower() not in ("", "identity"):
         raise UnsupportedMediaType(UNSUPPORTED_ENCODING)
-    value = parse_json(raw)
+    value = parsed_body()
     if not isinstance(value, dict):
         raise BadRequest(NOT_AN_OBJECT)
     return value

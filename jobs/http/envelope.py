@@ -8,7 +8,7 @@ import logging
 
 from flask import Flask, jsonify
 from marshmallow import ValidationError
-from peewee import OperationalError
+from peewee import DatabaseError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -85,6 +85,15 @@ def _database_unavailable(error: OperationalError):
     return error_response(503, "Service Unavailable")
 
 
+def _database_failure(error: DatabaseError):
+    # A bare DatabaseError is the database's own failure (SQLite: "database
+    # disk image is malformed", "file is not a database" after a disk fault):
+    # unavailable. Its subclasses (IntegrityError, ProgrammingError, ...) are bugs.
+    if type(error) is DatabaseError:
+        return _database_unavailable(error)
+    return _crash(error)
+
+
 def _crash(error: Exception):
     log.exception("unhandled error")
     return error_response(500, "Internal Server Error")
@@ -96,4 +105,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(DatabaseError, _database_failure)
     app.register_error_handler(Exception, _crash)

@@ -14,6 +14,7 @@ Authentication runs before (a `before_request` hook), the view's own order
 """
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
@@ -23,7 +24,7 @@ from peewee import IntegrityError, OperationalError
 
 from jobs import acting
 from jobs.errors import ApiError, BadRequest, Conflict, Unprocessable
-from jobs.http.body import parse_json, raw_body
+from jobs.http.body import parsed_body, raw_body
 from jobs.services import idempotency as keys
 from jobs.store.db import write_transaction
 
@@ -35,6 +36,7 @@ IN_PROGRESS = "A request with this Idempotency-Key is still being processed"
 KEY_MAX = 255
 # PostgreSQL's SQLSTATE for a lock wait past lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
+_PLAIN_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def idempotent(view: Callable) -> Callable:
@@ -52,13 +54,13 @@ def idempotent(view: Callable) -> Callable:
             # The body cannot be read: the view answers with its error (404 or 400/413),
             # and an error stores nothing.
             return view(**view_args)
-        actor = acting.current().actor
+        owner = acting.current().key_owner
         try:
-            return _once(view, view_args, actor, key, fingerprint)
+            return _once(view, view_args, owner, key, fingerprint)
         except IntegrityError:
             # Another transaction stored this key between our look-up and our insert:
             # ours is rolled back whole; its answer is ours.
-            seen = keys.find(actor, key)
+            seen = keys.find(owner, key)
             if seen is None:
                 raise
             return _replay_or_refuse(seen, fingerprint)
@@ -74,17 +76,17 @@ def _max_age_ms() -> int:
     return int(current_app.config["IDEMPOTENCY_KEY_HOURS"] * 3_600_000)
 
 
-def _once(view: Callable, view_args: dict, actor: str, key: str, fingerprint: str) -> Response:
+def _once(view: Callable, view_args: dict, owner: str, key: str, fingerprint: str) -> Response:
     max_age = _max_age_ms()
     with write_transaction():
-        seen = keys.claim(actor, key, max_age)
+        seen = keys.claim(owner, key, max_age)
         if seen is not None:
             return _replay_or_refuse(seen, fingerprint)
         response = current_app.make_response(view(**view_args))
         if 200 <= response.status_code < 300:
             stored = keys.Answer(response.status_code, response.get_data(as_text=True),
                                  response.headers.get("Location"), response.headers.get("ETag"))
-            keys.keep(actor, key, request.method, request.path, fingerprint, stored, max_age)
+            keys.keep(owner, key, request.method, request.path, fingerprint, stored, max_age)
     return response
 
 
@@ -117,7 +119,7 @@ def request_fingerprint() -> str | None:
     except Exception:
         return None
     try:
-        canonical = canonical_json(parse_json(raw) if raw else {}).encode("utf-8")
+        canonical = canonical_json(parsed_body() if raw else {}).encode("utf-8")
     except (ApiError, RecursionError):
         canonical = b"raw:" + raw
     digest = hashlib.sha256(f"{request.method}\n{request.path}\n".encode())
@@ -126,15 +128,27 @@ def request_fingerprint() -> str | None:
 
 
 def canonical_json(value) -> str:
-    """Return one text per parsed JSON value: object keys sorted, numbers by value."""
-    if isinstance(value, dict):
-        items = (f"{json.dumps(k)}:{canonical_json(v)}" for k, v in sorted(value.items()))
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(canonical_json(item) for item in value) + "]"
-    if isinstance(value, Decimal):
-        return _number(value)
-    return json.dumps(value)
+    """Return one text per parsed JSON value: object keys sorted, numbers by value.
+
+    Linear in the body: each distinct number is written once (equal numbers,
+    such as 80 and 80.0, share their text).
+    """
+    numbers: dict[Decimal, str] = {}
+
+    def text(item) -> str:
+        if isinstance(item, Decimal):
+            known = numbers.get(item)
+            if known is None:
+                known = numbers[item] = _number(item)
+            return known
+        if isinstance(item, dict):
+            pairs = (f"{json.dumps(k)}:{text(v)}" for k, v in sorted(item.items()))
+            return "{" + ",".join(pairs) + "}"
+        if isinstance(item, list):
+            return "[" + ",".join(map(text, item)) + "]"
+        return json.dumps(item)
+
+    return text(value)
 
 
 def _number(value: Decimal) -> str:
@@ -147,7 +161,12 @@ def _number(value: Decimal) -> str:
         return str(value)
     if value.is_zero():
         return "0"
-    sign, digits, exponent = value.as_tuple()
-    while len(digits) > 1 and digits[-1] == 0:
-        digits, exponent = digits[:-1], exponent + 1
-    return f"{'-' if sign else ''}{''.join(map(str, digits))}e{exponent}"
+    written = str(value)
+    if _PLAIN_INTEGER.fullmatch(written):
+        # The common case, without building the digit tuple.
+        sign, digits, exponent = written[:1] == "-", written.lstrip("-"), 0
+    else:
+        sign, digit_tuple, exponent = value.as_tuple()
+        digits = "".join(map(str, digit_tuple))
+    kept = digits.rstrip("0")
+    return f"{'-' if sign else ''}{kept}e{exponent + len(digits) - len(kept)}"

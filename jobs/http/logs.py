@@ -9,8 +9,10 @@ milliseconds), `level`, `logger`, `pid`, `message`; during a request also
 """
 import json
 import logging
+import re
 import sys
 from typing import TextIO
+from urllib.parse import unquote
 
 from flask import has_request_context, request
 from gunicorn import glogging
@@ -23,6 +25,25 @@ TEXT_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] rid=%(request_id)s %(na
 # gunicorn's atoms for the environ keys the app fills (`access.share_with_server`).
 ROUTE_ATOM = f"{{{access.ROUTE_KEY}}}e"
 ACTOR_ATOM = f"{{{access.ACTOR_KEY}}}e"
+# A query parameter whose name looks like a credential has its value logged as this.
+REDACTED = "REDACTED"
+_CREDENTIAL_NAME = re.compile(r"token|key|secret|passw|auth|credential|signature", re.I)
+_QUERY_PARAMETER = re.compile(r"(?P<start>[?&;])(?P<name>[^=&;#\s]*)=(?P<value>[^&;#\s]*)")
+
+
+def redact(text: str) -> str:
+    """`text` (a request line, URL or query) with each credential-like parameter's value hidden.
+
+    A parameter is credential-like when its name, percent-decoded, contains
+    token, key, secret, passw, auth, credential or signature (any case):
+    `?access_token=abc&limit=5` -> `?access_token=REDACTED&limit=5`.
+    """
+    def hide(match: re.Match) -> str:
+        if not _CREDENTIAL_NAME.search(unquote(match["name"])):
+            return match[0]
+        return f"{match['start']}{match['name']}={REDACTED}"
+
+    return _QUERY_PARAMETER.sub(hide, text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -57,7 +78,19 @@ class JsonAccessFormatter(JsonFormatter):
                 "duration_ms": atoms["D"] / 1000, "actor": atoms[ACTOR_ATOM]}
 
 
-class JsonGunicornLogger(glogging.Logger):
+class RedactingGunicornLogger(glogging.Logger):
+    """gunicorn's logger with credentials in URLs hidden from the access log (`redact`)."""
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        """gunicorn's atoms, with the request line (`r`) and the query (`q`) redacted."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["r"] = redact(atoms["r"])
+        # The query atom has no leading "?".
+        atoms["q"] = redact(f"?{atoms['q']}")[1:]
+        return atoms
+
+
+class JsonGunicornLogger(RedactingGunicornLogger):
     """gunicorn's logger writing its error and access logs as JSON lines (`logger_class`)."""
 
     def setup(self, cfg) -> None:

@@ -98,11 +98,15 @@ def _one_page(keyset, after, limit: int, items: Schema, scope: list[str]) -> Res
 
 
 def _next_target(cursor: str) -> str:
-    """This request's path and query, `cursor` replaced: path-absolute, other parameters
-    in their order (parsed as werkzeug parses `request.args`)."""
+    """This request's path and query, `cursor` replaced: path-absolute, the list's own
+    parameters in their order (parsed as werkzeug parses `request.args`).
+
+    Unknown parameters are not repeated: the `Link` header stays within what
+    the list's parameters can make, whatever else the client sent."""
+    known = {field.data_key or name for name, field in g.list_schema.fields.items()}
     pairs = parse_qsl(request.query_string.decode(), keep_blank_values=True,
                       errors="werkzeug.url_quote")
-    kept = [(key, value) for key, value in pairs if key != "cursor"]
+    kept = [(key, value) for key, value in pairs if key in known and key != "cursor"]
     query = urlencode([*kept, ("cursor", cursor)], quote_via=quote)
     return f"{url_for(request.endpoint, **request.view_args)}?{query}"
 

@@ -238,7 +238,7 @@ def _wire_field_properties(self, wire_field, **kwargs) -> dict:
         bound = {} if wire_field.maximum is None else {"maxLength": wire_field.maximum}
         return {**bound, "pattern": NO_NUL}
     if isinstance(wire_field, ObjectList):
-        return {"minItems": 1}
+        return {"minItems": 1, "maxItems": wire_field.maximum}
     if isinstance(wire_field, Timestamp):
         return {"example": "2024-01-20T16:45:00.000Z"}
     return {}

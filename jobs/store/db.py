@@ -4,18 +4,27 @@
 is known and no connection exists until a request (or the CLI) needs one:
 gunicorn's master never hands an open SQLite connection to its workers.
 """
+import logging
 import os
 import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import quote
 
 from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase
-from playhouse.db_url import connect, parse
+from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
+from jobs.errors import ServiceUnavailable
+from jobs.store import postgres
+from jobs.store.postgres import PostgresPool
+
 db = DatabaseProxy()
+log = logging.getLogger(__name__)
+# The Unix time after which the current request's writes must not commit.
+_commit_deadline: ContextVar[float | None] = ContextVar("commit_deadline", default=None)
 
 # Per-connection settings for SQLite, run once per pooled connection. WAL lets
 # readers run beside the writer; lock_type makes every transaction BEGIN
@@ -25,14 +34,16 @@ db = DatabaseProxy()
 # the pool hands a connection to one thread at a time, but not always the
 # thread that opened it (gthread workers), hence check_same_thread=False.
 SQLITE_OPTIONS = {
-    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal",
-                "busy_timeout": 10_000},
+    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000},
     "lock_type": "IMMEDIATE",
     "max_connections": 32,
     "timeout": 10,
     "check_same_thread": False,
 }
-
+# `synchronous`: FULL syncs the WAL at every commit, so a 2xx survives a power
+# cut; NORMAL syncs only at checkpoints and may lose the last commits
+# (docs/operations.md, What a 2xx promises).
+SYNCHRONOUS = ("full", "normal")
 
 WRITE_LOCKS = {"IMMEDIATE", "EXCLUSIVE"}
 
@@ -138,24 +149,22 @@ class SqliteFile(PooledSqliteDatabase):
 
 # PostgreSQL: pooled connections (hosts share one database, so every
 # request borrows a connection instead of paying for a new one), a bounded
-# wait for an unreachable server, and for a lock, as SQLite's busy timeout
-# (503, not a hung worker).
-POSTGRES_OPTIONS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10,
-                    "connect_timeout": 5, "options": "-c lock_timeout=10000"}
-POSTGRES_SCHEMES = {"postgres": "postgresql+pool", "postgresql": "postgresql+pool",
-                    "postgres+pool": "postgresql+pool", "postgresql+pool": "postgresql+pool"}
+# wait for an unreachable or frozen server, and for a lock (503 or 409, not
+# a hung worker): jobs.store.postgres.
+POSTGRES_SCHEMES = {"postgres", "postgresql", "postgres+pool", "postgresql+pool"}
 # Every host takes this advisory lock around a schema upgrade (jobs.store.schema).
 UPGRADE_LOCK_KEY = 7_300_001
 # Every write transaction takes this one right before it inserts its event.
 EVENT_LOCK_KEY = 7_300_002
 
 
-def make_database(url: str) -> Database:
+def make_database(url: str, synchronous: str = "full") -> Database:
     """Return an unbound peewee Database for `url` (docs/operations.md, Configuration).
 
     `sqlite:///PATH` (or `sqlite+pool:`) is a `SqliteFile` with WAL, foreign
-    keys, a 10 s busy timeout and immediate write transactions; the file is
-    created here if missing (at start, never by a request).
+    keys, a 10 s busy timeout, immediate write transactions and `synchronous`
+    (`full` or `normal`, one of `SYNCHRONOUS`); the file is created here if
+    missing (at start, never by a request).
     `postgresql://user:password@host:port/name` (or `postgres:`,
     `postgresql+pool:`) is a pool of psycopg connections. Raises ValueError
     for any other scheme.
@@ -164,15 +173,16 @@ def make_database(url: str) -> Database:
     if scheme in ("sqlite", "sqlite+pool"):
         path = database_path(url)
         sqlite3.connect(path).close()
-        return SqliteFile(path, **SQLITE_OPTIONS)
+        pragmas = {**SQLITE_OPTIONS["pragmas"], "synchronous": synchronous}
+        return SqliteFile(path, **{**SQLITE_OPTIONS, "pragmas": pragmas})
     if scheme in POSTGRES_SCHEMES:
-        return connect(f"{POSTGRES_SCHEMES[scheme]}://{rest}", **POSTGRES_OPTIONS)
+        return PostgresPool(**parse(f"postgresql://{rest}"), **postgres.OPTIONS)
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {scheme}://")
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, synchronous: str = "full") -> Database:
     """Make the Database for `url` (see `make_database`) and bind `db` to it."""
-    database = make_database(url)
+    database = make_database(url, synchronous)
     db.initialize(database)
     return database
 
@@ -183,15 +193,37 @@ def is_postgres(database: Database | None = None) -> bool:
     return isinstance(target, PostgresqlDatabase)
 
 
+@contextmanager
 def write_transaction():
     """A write transaction (a context manager): `BEGIN IMMEDIATE` on SQLite, `BEGIN` on PostgreSQL.
 
     Nested in another, it joins it instead of making a savepoint: one request
     is one transaction (its change, its history event and its idempotency
     key), stored together or rolled back together, without the savepoint's
-    two extra statements.
+    two extra statements. Right before the outermost one commits, the
+    request's deadline (`set_commit_deadline`) is checked: past it, the
+    transaction is rolled back and ServiceUnavailable raised.
     """
-    return db.transaction()
+    with db.transaction():
+        yield
+        if db.transaction_depth() == 1:
+            _check_commit_deadline()
+
+
+def set_commit_deadline(deadline: float | None) -> None:
+    """Refuse to commit write transactions after Unix time `deadline` (None: no deadline).
+
+    Set per request by `jobs.http.deadline` from the proxy's headers.
+    """
+    _commit_deadline.set(deadline)
+
+
+def _check_commit_deadline() -> None:
+    deadline = _commit_deadline.get()
+    if deadline is not None and time.time() > deadline:
+        log.warning("write not committed: the proxy's deadline passed %.3f s ago",
+                    time.time() - deadline)
+        raise ServiceUnavailable()
 
 
 def read_snapshot():
@@ -243,6 +275,31 @@ def check_writable() -> None:
     """Raise OperationalError (503) when the SQLite file is missing or read-only for us."""
     if isinstance(db.obj, SqliteFile):
         db.obj.check_writable()
+
+
+def write_probe() -> None:
+    """Begin a write transaction and roll it back: raises when writes cannot happen now.
+
+    SQLite: the file writable for us, and `BEGIN IMMEDIATE` (the write lock)
+    granted; PostgreSQL: a transaction id assigned (refused by a read-only
+    server). Nothing is written.
+    """
+    check_writable()
+    with db.atomic() as transaction:
+        if is_postgres():
+            db.execute_sql("SELECT pg_current_xact_id()").fetchone()
+        transaction.rollback()
+
+
+def free_bytes() -> int | None:
+    """Bytes free for us beside the SQLite file (0 when they cannot be read); None on PostgreSQL."""
+    if not isinstance(db.obj, SqliteFile):
+        return None
+    try:
+        stat = os.statvfs(os.path.dirname(os.path.abspath(db.obj.path)))
+    except OSError:
+        return 0
+    return stat.f_bavail * stat.f_frsize
 
 
 def close_idle_connections() -> None:

@@ -1,14 +1,26 @@
 """GET /api/health (docs/api.md: Operations)."""
+import logging
+
 from jobs.http import bp, contract
-from jobs.services.health import check_database
+from jobs.http.envelope import error_response
+from jobs.services.health import Unhealthy, check_service
 from schemas.health import HealthSchema
 
 health_schema = HealthSchema()
+log = logging.getLogger(__name__)
 
 
 @bp.get("/health")
 @contract(HealthSchema, role=None, errors={503: ("Service Unavailable",)})
 def health():
-    """Health check: 200 `{"status": "ok"}` after a real `SELECT 1` on a writable file; else 503."""
-    check_database()
+    """Health check: 200 `{"status": "ok"}` when reads and writes can happen; else 503.
+
+    A database that does not answer is the plain 503; writes or disk space
+    that fail are named in its `data.errors` (`writes`, `disk`).
+    """
+    try:
+        check_service()
+    except Unhealthy as unhealthy:
+        log.warning("unhealthy: %s", unhealthy, exc_info=unhealthy.__cause__)
+        return error_response(503, "Service Unavailable", unhealthy.errors)
     return health_schema.dump({"status": "ok"})

@@ -1,0 +1,75 @@
+"""PostgreSQL connections that never wait on the server unbounded (docs/operations.md, Timeouts).
+
+A server that stops answering (its processes stopped, its machine frozen or
+cut off) must cost a request a JSON 503 within 5 s, not a worker killed by
+gunicorn after 30 s. The server's own `lock_timeout` (3 s) bounds the
+waits it knows about; TCP keepalives and `tcp_user_timeout` notice a peer
+that is gone; and during a request all its waits for the server together
+are bounded on the client (`limit_waits`): past the bound the connection
+is closed (the pool drops it), and no new one is opened without time left
+for it; the statement fails with an OperationalError, which is 503.
+Outside requests (schema upgrades, `flask copy-db`, a whole list streamed
+after its first batch) waits are unbounded.
+"""
+import time
+from contextvars import ContextVar
+
+import psycopg
+from peewee import Psycopg3Adapter
+from playhouse.pool import PooledPostgresqlDatabase
+
+# Seconds a request may wait for the server, all its waits together.
+REQUEST_WAIT = 4.5
+# psycopg's shortest connect timeout (libpq's rule), in seconds.
+_CONNECT_MIN = 2
+OPTIONS = {
+    "max_connections": 32, "stale_timeout": 300, "timeout": 10, "connect_timeout": 5,
+    # Below REQUEST_WAIT, so a lock wait is the server's error (409 for an
+    # Idempotency-Key in use), not a timeout on the client.
+    "options": "-c lock_timeout=3000",
+    "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 1, "keepalives_count": 3,
+    "tcp_user_timeout": 5000,
+}
+# The monotonic time by which the current request's waits must end.
+_wait_until: ContextVar[float | None] = ContextVar("wait_until", default=None)
+
+
+def limit_waits(seconds: float | None) -> None:
+    """Bound the current context's waits for the server to `seconds` from now (None: unbounded)."""
+    _wait_until.set(None if seconds is None else time.monotonic() + seconds)
+
+
+def _time_left() -> float | None:
+    until = _wait_until.get()
+    return None if until is None else max(until - time.monotonic(), 0.001)
+
+
+class BoundedConnection(psycopg.Connection):
+    """A psycopg connection whose waits for the server honour `limit_waits`."""
+
+    def wait(self, gen, interval: float = 0.1, timeout: float | None = None):
+        """psycopg's wait, with the context's limit as the timeout; closed when it expires."""
+        limit = _time_left() if timeout is None else timeout
+        try:
+            return super().wait(gen, interval, limit)
+        # psycopg's own timeout error (an OperationalError): the protocol is
+        # mid-exchange, so the connection cannot be used again.
+        except psycopg.errors._WaitTimeout:
+            self.close()
+            raise
+
+
+class _BoundedAdapter(Psycopg3Adapter):
+    def connect(self, db, **params):
+        left = _time_left()
+        if left is not None:
+            if left < _CONNECT_MIN:
+                raise psycopg.OperationalError("no time left in the request to connect")
+            params["connect_timeout"] = min(int(left), params.get("connect_timeout", 5))
+        return BoundedConnection.connect(dbname=db.database, **params)
+
+
+class PostgresPool(PooledPostgresqlDatabase):
+    """Pooled psycopg connections whose waits are bounded during requests (`limit_waits`)."""
+
+    psycopg3_adapter = _BoundedAdapter

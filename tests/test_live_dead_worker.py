@@ -1,0 +1,45 @@
+"""A dead worker costs only its own in-flight request (issue 18, item 5).
+
+Two app hosts on one PostgreSQL behind deploy/'s nginx, under a mixed load
+of PUTs and GETs; one worker of each host is killed (SIGKILL). Each killed
+worker held at most one request (sync workers), so at most two requests
+may fail; nginx must not take the hosts out of the upstream for that
+(with `max_fails=1` both were out for 10 s: every request was 502).
+"""
+import os
+import signal
+import threading
+
+import pytest
+
+from tests.live import Gunicorn, Nginx
+from tests.load import Load
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def hosts(postgres, tmp_path):
+    url = postgres.create_database("dead_worker")
+    hosts = [Gunicorn(tmp_path / f"host{i}.db", workers=2, database_url=url) for i in (1, 2)]
+    (tmp_path / "nginx").mkdir()
+    proxy = Nginx(tmp_path / "nginx", *(h.port for h in hosts))
+    yield hosts, proxy
+    proxy.stop()
+    for host in hosts:
+        host.stop()
+
+
+def kill_one_worker_of_each(hosts) -> None:
+    for host in hosts:
+        os.kill(min(host.worker_pids()), signal.SIGKILL)
+
+
+def test_one_dead_worker_per_host_fails_at_most_its_own_request(hosts):
+    hosts, proxy = hosts
+    load = Load(proxy.base, clients=8)
+    threading.Timer(1.5, kill_one_worker_of_each, (hosts,)).start()
+    load.run(seconds=5)
+    assert len(load.failures) <= len(hosts), load.failures
+    assert load.stale_reads == [] and load.lost_writes() == []
+    assert sum(load.statuses.values()) > 100
