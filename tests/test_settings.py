@@ -54,7 +54,8 @@ def test_good_values_and_defaults():
     read = settings.read(settings.APP, {"TRUSTED_PROXIES": "2", "AUTH_REQUIRED": " Yes ",
                                         "IDEMPOTENCY_KEY_HOURS": "0.5"})
     assert read == {"DATABASE_URL": None, "TRUSTED_PROXIES": 2, "LOG_FORMAT": "text",
-                    "SECRET_KEY": None, "AUTH_REQUIRED": True, "IDEMPOTENCY_KEY_HOURS": 0.5}
+                    "SECRET_KEY": None, "AUTH_REQUIRED": True, "IDEMPOTENCY_KEY_HOURS": 0.5,
+                    "SQLITE_SYNCHRONOUS": "full"}
     assert settings.read(settings.APP, {"LOG_FORMAT": "xml"}, {"LOG_FORMAT": "json"})[
         "LOG_FORMAT"] == "json"
     assert settings.read(settings.GUNICORN, {"GUNICORN_WORKERS": "3"})["GUNICORN_WORKERS"] == 3
