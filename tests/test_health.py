@@ -34,7 +34,7 @@ def test_tables_are_created_on_start_and_db_upgrade_is_idempotent(app):
     runner = app.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["db", "upgrade"])
-        assert (result.exit_code, result.output) == (0, "Applied 0 step(s); schema version 4.\n")
+        assert (result.exit_code, result.output) == (0, "Applied 0 step(s); schema version 5.\n")
     assert "job" in db.get_tables()
 
 
