@@ -1,0 +1,74 @@
+"""Schema step 0005: stored Idempotency-Keys pass from a token's name to the token (its id).
+
+A database at version 4 holds keys by name: one made by a token since
+revoked, one by the token that holds the name now. After the upgrade the
+current token's retry is replayed, and the revoked token's key is not the
+new token's.
+"""
+import hashlib
+import json
+
+import pytest
+from playhouse.migrations import Runner
+
+from app import create_app
+from jobs import clock
+from jobs.http.body import parse_json
+from jobs.http.idempotency import canonical_json
+from jobs.services.tokens import secret_sha256
+from jobs.store.db import db, make_database
+from jobs.store.schema import MIGRATIONS
+from tests.conftest import bearer
+
+BODY = {"name": "J", "goalQuantity": 5}
+STORED = '{"id":"job_stored00000"}'
+
+
+@pytest.fixture
+def version4_url(database_kind, request, tmp_path):
+    if database_kind == "sqlite":
+        url = f"sqlite:///{tmp_path}/v4.db"
+    else:
+        url = request.getfixturevalue("postgres").create_database(f"v4_{tmp_path.name[-20:]}")
+    database = make_database(url)
+    with database.connection_context():
+        Runner(database, directory=str(MIGRATIONS)).up("0004_idempotency_keys")
+        now = clock.now_ms()
+        tokens = [(1, "kiosk", "old-secret", now - 3000, now - 1000),
+                  (2, "kiosk", "new-secret", now - 500, None)]
+        p = database.param
+        for ident, name, secret, created, revoked in tokens:
+            database.execute_sql(
+                "INSERT INTO token (id, name, role, secret_sha256, created_at, revoked_at)"
+                f" VALUES ({p}, {p}, 'planner', {p}, {p}, {p})",
+                (ident, name, secret_sha256(secret), created, revoked))
+        parsed = parse_json(json.dumps(BODY).encode())
+        fingerprint = hashlib.sha256(f"POST\n/api/jobs\n{canonical_json(parsed)}".encode())
+        for key, made in (("by-old", now - 2000), ("by-new", now - 100)):
+            database.execute_sql(
+                "INSERT INTO idempotency_key (actor, key, method, path, fingerprint, status,"
+                f" body, location, created_at) VALUES ('kiosk', {p}, 'POST', '/api/jobs', {p},"
+                f" 201, {p}, '/api/jobs/job_stored00000', {p})",
+                (key, fingerprint.hexdigest(), STORED, made))
+    database.close_all()
+    return url
+
+
+@pytest.fixture
+def upgraded_client(version4_url):
+    """A client of the app started on the version-4 database (which upgrades it)."""
+    app = create_app({"DATABASE_URL": version4_url, "TESTING": True, "AUTH_REQUIRED": True})
+    yield app.test_client()
+    db.close_all()
+
+
+def test_stored_keys_pass_to_the_token_that_made_them(upgraded_client):
+    client = upgraded_client
+    retry = client.post("/api/jobs", json=BODY,
+                        headers={"Idempotency-Key": "by-new", **bearer("new-secret")})
+    assert (retry.status_code, retry.get_data(as_text=True)) == (201, STORED)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    fresh = client.post("/api/jobs", json=BODY,
+                        headers={"Idempotency-Key": "by-old", **bearer("new-secret")})
+    assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh.headers
+    assert len(client.get("/api/jobs", headers=bearer("new-secret")).json) == 1
