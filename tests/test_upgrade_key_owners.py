@@ -11,12 +11,11 @@ import json
 import pytest
 from playhouse.migrations import Runner
 
-from app import create_app
 from jobs import clock
 from jobs.http.body import parse_json
 from jobs.http.idempotency import canonical_json
 from jobs.services.tokens import secret_sha256
-from jobs.store.db import db, make_database
+from jobs.store.db import make_database
 from jobs.store.schema import MIGRATIONS
 from tests.conftest import bearer
 
@@ -55,11 +54,9 @@ def version4_url(database_kind, request, tmp_path):
 
 
 @pytest.fixture
-def upgraded_client(version4_url):
-    """A client of the app started on the version-4 database (which upgrades it)."""
-    app = create_app({"DATABASE_URL": version4_url, "TESTING": True, "AUTH_REQUIRED": True})
-    yield app.test_client()
-    db.close_all()
+def upgraded_client(version4_url, make_app):
+    """A client of the app started to serve on the version-4 database (which upgrades it)."""
+    return make_app(version4_url, upgrade_schema=True, AUTH_REQUIRED=True).test_client()
 
 
 def test_stored_keys_pass_to_the_token_that_made_them(upgraded_client):
