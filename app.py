@@ -39,7 +39,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     else; `SECRET_KEY`, the key that signs list cursors, default the
     database's own; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default
     false, anything else a ConfigError; `IDEMPOTENCY_KEY_HOURS`, how long an
-    Idempotency-Key is kept, default 24). The schema is brought up to date on start
+    Idempotency-Key is kept, default 24; `UNDO_MINUTES`, how old a move an
+    operator may still undo, default 15). The schema is brought up to date on start
     (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
     connection used for that is closed again, so none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
@@ -53,6 +54,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         AUTH_REQUIRED=os.environ.get("AUTH_REQUIRED", "false"),
         IDEMPOTENCY_KEY_HOURS=float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")),
+        UNDO_MINUTES=float(os.environ.get("UNDO_MINUTES", "15")),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})

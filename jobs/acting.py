@@ -17,6 +17,8 @@ class Acting:
 
     actor: str
     request_id: str
+    # The token's role; None with authentication off (Undo's planner rule then does not apply).
+    role: str | None = None
 
 
 OUTSIDE_REQUESTS = Acting(ANONYMOUS, "-")
@@ -28,9 +30,9 @@ def current() -> Acting:
     return _current.get()
 
 
-def begin(actor: str, request_id: str) -> Token:
-    """Make `actor` and `request_id` current; return the token that `end` takes."""
-    return _current.set(Acting(actor, request_id))
+def begin(actor: str, request_id: str, role: str | None = None) -> Token:
+    """Make `actor`, `request_id` and `role` current; return the token that `end` takes."""
+    return _current.set(Acting(actor, request_id, role))
 
 
 def end(token: Token) -> None:

@@ -51,3 +51,9 @@ class UnsupportedMediaType(ApiError):
     """415: a non-empty body that is not `application/json`."""
 
     status = 415
+
+
+class Forbidden(ApiError):
+    """403: the actor's role may call the route but not do this (Undo's planner rule)."""
+
+    status = 403

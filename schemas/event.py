@@ -13,6 +13,7 @@ class EventSchema(WireSchema):
     at = Timestamp(required=True)
     type = fields.String(required=True)
     actor = fields.String(required=True)
+    operator = fields.String()
     request_id = fields.String(data_key="requestId", required=True)
     job_id = fields.String(data_key="jobId", required=True)
     path_id = fields.String(data_key="pathId")

@@ -8,17 +8,17 @@ that polls `after=<the last id it saw>` never skips one (`lock_event_order`).
 import re
 from functools import cache
 
-from peewee import Model
+from peewee import Model, chunked
 
 from jobs import acting, clock
 from jobs.store.db import db, lock_event_order
 from jobs.store.keyset import Keyset
-from jobs.store.models import Event, Job, Serial
+from jobs.store.models import INSERT_BATCH, Event, Job, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, query_rows
 
-_INSERTED = ("at", "type", "actor", "request_id", "job_id", "path_id", "serial_id", "data",
-             "first_number", "last_number")
+_INSERTED = ("at", "type", "actor", "operator", "request_id", "job_id", "path_id", "serial_id",
+             "data", "first_number", "last_number")
 _SNAKE = re.compile(r"_([a-z])")
 
 
@@ -46,25 +46,50 @@ def changes(model: type[Model], before: dict, after: dict, written: dict) -> dic
 
 def _insert_event():
     fields = Event._meta.fields
-    return Event.insert({fields[column]: placeholder() for column in _INSERTED})
+    return Event.insert({fields[column]: placeholder() for column in _INSERTED}).returning(
+        Event.id)
 
 
 def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
-           serial_id: str | None = None, numbers: tuple[int, int] | None = None) -> None:
-    """Store one event of the current actor and request (`jobs.acting`).
+           serial_id: str | None = None, numbers: tuple[int, int] | None = None,
+           operator: str | None = None) -> int:
+    """Store one event of the current actor and request (`jobs.acting`); return its id.
 
     Call inside the write transaction of the change, as its last statement.
     `numbers` are the first and last serial numbers of a `serials.created`
-    batch. `at` is taken after the event-order lock, right before the insert:
-    the commit time to the millisecond, never decreasing along `id` (with
-    the hosts' clocks in step).
+    batch; `operator` the badge at the station (docs/api.md, Events,
+    extended). `at` is taken after the event-order lock, right before the
+    insert: the commit time to the millisecond, never decreasing along `id`
+    (with the hosts' clocks in step).
     """
     lock_event_order()
     who = acting.current()
     first, last = numbers or (None, None)
-    values = (clock.now_ms(), event_type, who.actor, who.request_id, job_id, path_id,
+    values = (clock.now_ms(), event_type, who.actor, operator, who.request_id, job_id, path_id,
               serial_id, Event.data.db_value(data), first, last)
-    db.execute_sql(compile_once(_insert_event), values)
+    return db.execute_sql(compile_once(_insert_event), values).fetchone()[0]
+
+
+def record_serial_events(event_type: str, events: list[tuple[dict, dict]],
+                         operator: str | None = None) -> list[int]:
+    """Store one `event_type` event per `(serial row, data)` of `events`; return their ids in order.
+
+    `record` for many serials at once (Void): multi-row inserts, one event
+    each, in the order given, under one event-order lock and one `at`.
+    """
+    lock_event_order()
+    who = acting.current()
+    stamp = clock.now_ms()
+    rows = [{"at": stamp, "type": event_type, "actor": who.actor, "operator": operator,
+             "request_id": who.request_id, "job_id": serial["job_id"],
+             "path_id": serial["path_id"], "serial_id": serial["id"], "data": data}
+            for serial, data in events]
+    ids = []
+    for batch in chunked(rows, INSERT_BATCH):
+        # Ids are handed out in row order; RETURNING's own order is not promised.
+        ids.extend(sorted(row[0] for row in
+                          Event.insert_many(batch).returning(Event.id).tuples()))
+    return ids
 
 
 def job_history(job_id: str) -> Keyset:

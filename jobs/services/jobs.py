@@ -110,5 +110,5 @@ def delete_job(job_id: str, if_match=None) -> None:
         require_match(if_match, job_version(job), CHANGED)
 
     with write_transaction():
-        job = delete_unless_serials(Job, job_id, Serial.job, unchanged)
+        job = delete_unless_serials(Job, job_id, Serial.job_id, unchanged)
         history.record("job.deleted", job_id, {"name": job["name"]})

@@ -11,7 +11,10 @@ from peewee import SQL, fn
 
 from jobs.store.models import Path, Serial
 from jobs.store.statements import compile_once, placeholder, tuples
-from jobs.vocabulary import COMPLETED, IN_PROGRESS, SCRAPPED, SERIAL_STATUSES
+from jobs.vocabulary import COMPLETED, IN_PROGRESS, SCRAPPED
+
+# The statuses progress counts (voided serials count nowhere).
+SERIAL_STATUSES = (IN_PROGRESS, COMPLETED, SCRAPPED)
 
 HUNDREDTH = Decimal("0.01")
 
@@ -30,7 +33,7 @@ def percent(done: int, goal: int) -> float | int:
 
 def _count_on_path():
     return Serial.select(fn.COUNT(SQL("*"))).where(
-        (Serial.path == Path.id) & (Serial.status == placeholder())
+        (Serial.path_id == Path.id) & (Serial.status == placeholder())
     )
 
 

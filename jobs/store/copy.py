@@ -5,7 +5,7 @@ serial counter included) from the bound database into an empty one, after
 creating the schema there. It reads one snapshot of the source and writes
 the target in one transaction: a failed copy leaves the target empty.
 """
-from peewee import AutoField, Database, Model, chunked
+from peewee import AutoField, CompositeKey, Database, Model, chunked
 
 from jobs.store.db import is_postgres, read_snapshot
 from jobs.store.models import MODELS
@@ -52,7 +52,10 @@ def _copy_into(target: Database) -> dict[str, int]:
 
 def _copy_table(model: type[Model], target: Database) -> int:
     fields = model._meta.sorted_fields
-    rows = model.select().order_by(model._meta.primary_key).tuples().iterator()
+    key = model._meta.primary_key
+    order = [model._meta.fields[name] for name in key.field_names] \
+        if isinstance(key, CompositeKey) else [key]
+    rows = model.select().order_by(*order).tuples().iterator()
     copied = 0
     for batch in chunked(rows, BATCH):
         with model.bind_ctx(target):

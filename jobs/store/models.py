@@ -11,6 +11,7 @@ from peewee import (
     BigIntegerField,
     BooleanField,
     CharField,
+    CompositeKey,
     ForeignKeyField,
     IntegerField,
     JSONField,
@@ -87,36 +88,108 @@ class ProcessStep(BaseModel):
         indexes = ((("path", "order"), True),)
 
 
+class JsonText(TextField):
+    """A JSON value stored as text, so its keys keep their order on every database."""
+
+    def db_value(self, value):
+        """Dump `value` as compact JSON text (None stays NULL)."""
+        return None if value is None else json.dumps(value, ensure_ascii=False,
+                                                     separators=(",", ":"))
+
+    def python_value(self, value):
+        """Parse the stored JSON text (NULL stays None)."""
+        return None if value is None else json.loads(value)
+
+
 class Serial(BaseModel):
-    """One physical unit moving along a path.
+    """One physical unit moving along a path (docs/api.md: Serial, Serial, extended).
 
     `number` is the counter value behind the `SN-00001` id; listing orders by
-    it, since the id's text order breaks past SN-99999. No cascade: a job or
-    path with serials is not deleted (docs/api.md: Delete Job, Delete Path).
+    it, since the id's text order breaks past SN-99999. `job_id`/`path_id`
+    are plain columns, not foreign keys (migration 0006): a voided serial
+    does not keep its job or path from being deleted, and the delete rules
+    count the other serials (docs/api.md: Delete Job, Delete Path, Void).
+    `current_step_id` is kept with `current_step_index` (NULL once
+    completed), so lists show it without a join. `hold_count` counts holds
+    that stand (Undo restores it): first-pass yield reads it.
     """
 
     id = CharField(primary_key=True)
     number = IntegerField(unique=True)
-    job = ForeignKeyField(Job, index=False)
-    path = ForeignKeyField(Path, index=False)
+    job_id = CharField()
+    path_id = CharField()
     current_step_index = IntegerField()
+    current_step_id = CharField(null=True)
     status = TextField()
+    rework_count = IntegerField(default=0)
+    hold_count = IntegerField(default=0)
+    hold_reason = TextField(null=True)
+    hold_note = TextField(null=True)
+    hold_failed_checks = JsonText(null=True)
+    hold_since = BigIntegerField(null=True)
     scrap_reason = TextField(null=True)
     scrap_note = TextField(null=True)
     created_at = BigIntegerField()
     updated_at = BigIntegerField()
 
     class Meta:
-        # (path, status): Get Job's counts per path and status, Delete Path.
-        # Each list filter with the list's order, `number` (migration 0003);
-        # (job, number) also serves Delete Job's count.
+        # (path, status, current_step_index): Get Job's counts per path,
+        # status and step in one covering range. Each list filter with the
+        # list's order, `number` (migration 0003); (job, number) also serves
+        # Delete Job's count.
         indexes = (
-            (("path", "status"), False),
-            (("job", "number"), False),
-            (("path", "number"), False),
+            (("path_id", "status", "current_step_index"), False),
+            (("job_id", "number"), False),
+            (("path_id", "number"), False),
             (("status", "number"), False),
             (("updated_at", "number"), False),
         )
+
+
+# Progress: `reworked` and first-pass yield read the few serials ever reworked or held.
+Serial.add_index(Serial.index(Serial.path_id, Serial.status,
+                              where=(Serial.rework_count > 0) | (Serial.hold_count > 0)))
+
+
+class SerialStep(BaseModel):
+    """A serial's step whose state or visits differ from the plan (docs/api.md, Serial, extended).
+
+    The plan of a serial at step c: steps before c `done` (1 visit), c
+    `current` (1 visit), after c `pending` (0); once completed every step
+    `done` (1). Only the steps that differ have a row, so a new batch has none.
+    """
+
+    serial_id = CharField()
+    path_id = CharField()
+    step_index = IntegerField()
+    state = TextField()
+    visits = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("serial_id", "step_index")
+        # Progress: the per-step `deferred` counts of a path.
+        indexes = ((("path_id", "state", "step_index"), False),)
+
+
+class SerialMove(BaseModel):
+    """A move of a serial (its event) and the serial as it was before it, for Undo.
+
+    `before`: the serial's columns and its `serial_step` rows before the
+    move. Derived state beside the event log, not the log: Undo marks a move
+    `undone_at`; no event is changed.
+    """
+
+    event_id = BigIntegerField(primary_key=True)
+    serial_id = CharField()
+    type = TextField()
+    actor = TextField()
+    at = BigIntegerField()
+    before = JsonText()
+    undone_at = BigIntegerField(null=True)
+
+
+SerialMove.add_index(SerialMove.index(SerialMove.serial_id, SerialMove.event_id,
+                                      where=SerialMove.undone_at.is_null()))
 
 
 class Sequence(BaseModel):
@@ -156,19 +229,6 @@ class Token(BaseModel):
 Token.add_index(Token.index(Token.name, unique=True, where=Token.revoked_at.is_null()))
 
 
-class JsonText(TextField):
-    """A JSON value stored as text, so its keys keep their order on every database."""
-
-    def db_value(self, value):
-        """Dump `value` as compact JSON text (None stays NULL)."""
-        return None if value is None else json.dumps(value, ensure_ascii=False,
-                                                     separators=(",", ":"))
-
-    def python_value(self, value):
-        """Parse the stored JSON text (NULL stays None)."""
-        return None if value is None else json.loads(value)
-
-
 class Event(BaseModel):
     """One recorded change (docs/api.md, History): append-only, in the order of `id`.
 
@@ -182,6 +242,7 @@ class Event(BaseModel):
     at = BigIntegerField()
     type = TextField()
     actor = TextField()
+    operator = TextField(null=True)
     request_id = TextField()
     job_id = TextField()
     path_id = TextField(null=True)
@@ -232,5 +293,6 @@ class IdempotencyKey(BaseModel):
         indexes = ((("actor", "key"), True), (("created_at",), False))
 
 
-MODELS = [Job, Path, ProcessStep, Serial, Sequence, Token, Event, IdempotencyKey]
+MODELS = [Job, Path, ProcessStep, Serial, SerialStep, SerialMove, Sequence, Token, Event,
+          IdempotencyKey]
 
