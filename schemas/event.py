@@ -15,6 +15,7 @@ class EventSchema(WireSchema):
     actor = fields.String(required=True)
     operator = fields.String()
     request_id = fields.String(data_key="requestId", required=True)
+    scanned_at = Timestamp(data_key="scannedAt")
     job_id = fields.String(data_key="jobId", required=True)
     path_id = fields.String(data_key="pathId")
     serial_id = fields.String(data_key="serialId")

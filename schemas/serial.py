@@ -77,7 +77,8 @@ class SerialCreateSchema(WireSchema):
 class SerialListSchema(PageQuerySchema):
     """GET /api/serials query: `limit`, `cursor`, then the optional filters, all ANDed.
 
-    `jobId`, `pathId`, `status`: exact; `updatedAfter`: only serials updated later.
+    `jobId`, `pathId`, `status`, `stepId`: exact; `updatedAfter`: only serials updated
+    later. `stepId` without `status`: the serials `in_progress` or `on_hold` there.
     """
 
     job_id = QueryText(data_key="jobId")
@@ -85,4 +86,6 @@ class SerialListSchema(PageQuerySchema):
     status = Choice(SERIAL_STATUSES)
     updated_after = QueryTimestamp(data_key="updatedAfter", metadata={
         "description": "Only serials whose `updatedAt` is later than this."})
-
+    step_id = QueryText(data_key="stepId", metadata={
+        "description": "Serials whose current step it is: `in_progress` or `on_hold`, "
+                       "or of `status` when given (docs/api.md, Scans)."})

@@ -46,6 +46,8 @@ FLOOR_ROUTES = {
     ("POST", "/api/serials/missing/undo"): "operator",
     ("POST", "/api/serials/void"): "planner",
 }
+# Scans (docs/api.md, Scans: many parts at once, and offline replay).
+SCANS_ROUTES = {("GET", "/api/lookup"): "viewer"}
 
 
 def test_every_route_declares_the_documented_role():
@@ -60,7 +62,7 @@ def test_every_route_declares_the_documented_role():
         ("GET", "/api/serials/missing/history"): "viewer",
         ("POST", "/api/serials"): "operator", ("POST", "/api/serials/missing/advance"): "operator",
         ("POST", "/api/serials/missing/scrap"): "operator",
-        **FLOOR_ROUTES,
+        **FLOOR_ROUTES, **SCANS_ROUTES,
         ("POST", "/api/jobs"): "planner", ("PUT", "/api/jobs/missing"): "planner",
         ("PATCH", "/api/jobs/missing"): "planner", ("DELETE", "/api/jobs/missing"): "planner",
         ("POST", "/api/paths"): "planner", ("PUT", "/api/paths/missing"): "planner",

@@ -219,13 +219,14 @@ LIST_400 = {
         "cursor is not valid", "jobId must not contain NUL characters",
         "pathId must not contain NUL characters",
         "status must be one of: in_progress, on_hold, completed, scrapped, voided",
-        "updatedAfter must be a timestamp like 2024-01-20T16:45:00.000Z"],
+        "updatedAfter must be a timestamp like 2024-01-20T16:45:00.000Z",
+        "stepId must not contain NUL characters"],
 }
 
 
 @pytest.mark.parametrize("path,filters", [
     ("/api/jobs", ["q", "jiraTicketKey", "updatedAfter"]),
-    ("/api/serials", ["jobId", "pathId", "status", "updatedAfter"]),
+    ("/api/serials", ["jobId", "pathId", "status", "updatedAfter", "stepId"]),
 ])
 def test_lists_document_limit_cursor_filters_and_the_link_header(document, path, filters):
     listing = document["paths"][path]["get"]

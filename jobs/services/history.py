@@ -17,8 +17,8 @@ from jobs.store.models import INSERT_BATCH, Event, Job, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, query_rows
 
-_INSERTED = ("at", "type", "actor", "operator", "request_id", "job_id", "path_id", "serial_id",
-             "data", "first_number", "last_number")
+_INSERTED = ("at", "type", "actor", "operator", "request_id", "scanned_at", "job_id", "path_id",
+             "serial_id", "data", "first_number", "last_number")
 _SNAKE = re.compile(r"_([a-z])")
 
 
@@ -58,15 +58,16 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
     Call inside the write transaction of the change, as its last statement.
     `numbers` are the first and last serial numbers of a `serials.created`
     batch; `operator` the badge at the station (docs/api.md, Events,
-    extended). `at` is taken after the event-order lock, right before the
-    insert: the commit time to the millisecond, never decreasing along `id`
-    (with the hosts' clocks in step).
+    extended); `scanned_at` the scan item's capture time, while one runs
+    (`acting.scanning`; docs/api.md, Scans). `at` is taken after the
+    event-order lock, right before the insert: the commit time to the
+    millisecond, never decreasing along `id` (with the hosts' clocks in step).
     """
     lock_event_order()
     who = acting.current()
     first, last = numbers or (None, None)
-    values = (clock.now_ms(), event_type, who.actor, operator, who.request_id, job_id, path_id,
-              serial_id, Event.data.db_value(data), first, last)
+    values = (clock.now_ms(), event_type, who.actor, operator, who.request_id, who.scanned_at,
+              job_id, path_id, serial_id, Event.data.db_value(data), first, last)
     return db.execute_sql(compile_once(_insert_event), values).fetchone()[0]
 
 

@@ -18,7 +18,10 @@ from jobs.store.keyset import Keyset
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, tuples
-from jobs.vocabulary import IN_PROGRESS, SERIAL_STATUSES, VOIDED
+from jobs.vocabulary import IN_PROGRESS, ON_HOLD, SERIAL_STATUSES, VOIDED
+
+# What waits at a station: the serials a `stepId` filter lists when no status is given.
+WAITING = (IN_PROGRESS, ON_HOLD)
 
 
 def get_serial(serial_id: str) -> dict:
@@ -36,16 +39,21 @@ def require_serial(serial_id: str) -> None:
 
 
 def serial_list(job_id: str | None = None, path_id: str | None = None,
-                status: str | None = None, updated_after: int | None = None) -> Keyset:
+                status: str | None = None, updated_after: int | None = None,
+                step_id: str | None = None) -> Keyset:
     """Return the serials that match every filter given, by number (docs/api.md, Lists).
 
-    `job_id`, `path_id`, `status`: exact; `updated_after`: epoch ms, only
-    serials updated later. Voided serials only with `status=voided`.
+    `job_id`, `path_id`, `status`, `step_id` (the current step): exact;
+    `updated_after`: epoch ms, only serials updated later. Voided serials
+    only with `status=voided`; with `step_id` and no `status`, only the
+    serials that wait there (`in_progress`, `on_hold`; docs/api.md, Scans).
     """
-    exact = ((Serial.job_id, job_id), (Serial.path_id, path_id), (Serial.status, status))
+    exact = ((Serial.job_id, job_id), (Serial.path_id, path_id), (Serial.status, status),
+             (Serial.current_step_id, step_id))
     conditions = [field == value for field, value in exact if value is not None]
     if status is None:
-        conditions.append(Serial.status != VOIDED)
+        conditions.append(Serial.status.in_(WAITING) if step_id is not None
+                          else Serial.status != VOIDED)
     if updated_after is not None:
         conditions.append(Serial.updated_at > updated_after)
     return Keyset(Serial, (Serial.number,), tuple(conditions))

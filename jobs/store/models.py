@@ -143,6 +143,8 @@ class Serial(BaseModel):
             (("path_id", "number"), False),
             (("status", "number"), False),
             (("updated_at", "number"), False),
+            # The stepId filter (migration 0010).
+            (("current_step_id", "number"), False),
         )
 
 
@@ -235,7 +237,8 @@ class Event(BaseModel):
     `job_id`, `path_id` and `serial_id` are plain columns, not foreign keys:
     the events of a deleted job or path stay. `first_number`/`last_number`
     are the serial numbers a `serials.created` batch spans (a serial's
-    history finds its batch by them).
+    history finds its batch by them). `scanned_at`: when a station captured
+    the scan behind the event (Scans; migration 0010).
     """
 
     id = AutoField()
@@ -244,6 +247,7 @@ class Event(BaseModel):
     actor = TextField()
     operator = TextField(null=True)
     request_id = TextField()
+    scanned_at = BigIntegerField(null=True)
     job_id = TextField()
     path_id = TextField(null=True)
     serial_id = TextField(null=True)

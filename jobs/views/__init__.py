@@ -5,6 +5,7 @@ from jobs.views import (  # noqa: F401
     events,
     health,
     jobs,
+    lookup,
     metrics,
     moves,
     paths,
