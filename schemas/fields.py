@@ -302,3 +302,13 @@ def format_timestamp(millis: int) -> str:
 @lru_cache(maxsize=4096)
 def _second(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
+KEY_MAX = 255
+
+
+def valid_key(key) -> bool:
+    """Whether `key` is an idempotency key: 1 to 255 visible ASCII characters (docs/api.md,
+    Retries and concurrency; Scans)."""
+    return isinstance(key, str) and 0 < len(key) <= KEY_MAX \
+        and all("!" <= char <= "~" for char in key)

@@ -47,7 +47,7 @@ FLOOR_ROUTES = {
     ("POST", "/api/serials/void"): "planner",
 }
 # Scans (docs/api.md, Scans: many parts at once, and offline replay).
-SCANS_ROUTES = {("GET", "/api/lookup"): "viewer"}
+SCANS_ROUTES = {("GET", "/api/lookup"): "viewer", ("POST", "/api/scans"): "operator"}
 
 
 def test_every_route_declares_the_documented_role():

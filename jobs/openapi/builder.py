@@ -34,10 +34,11 @@ from jobs.http.body import (
 from jobs.http.contract import JSON, Contract, contract_of
 from jobs.http.envelope import HTTP_MESSAGES, error_body, flatten_errors
 from jobs.http.idempotency import HEADER as IDEMPOTENCY_KEY
-from jobs.http.idempotency import IN_PROGRESS, INVALID_KEY, KEY_MAX, OTHER_REQUEST, REPLAYED
+from jobs.http.idempotency import IN_PROGRESS, INVALID_KEY, OTHER_REQUEST, REPLAYED
 from schemas.error import ErrorSchema
 from schemas.fields import (
     INT_MAX,
+    KEY_MAX,
     NAME_MAX,
     Boolean,
     Choice,

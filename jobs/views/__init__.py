@@ -9,5 +9,6 @@ from jobs.views import (  # noqa: F401
     metrics,
     moves,
     paths,
+    scans,
     serials,
 )
