@@ -16,6 +16,7 @@ the single request it stands for: one implementation for both.
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
@@ -92,9 +93,7 @@ def run_once(keyed: Keyed, run: Callable, one_transaction: bool = True) -> Respo
     join it) and the insert commit together; else each in its own.
     """
     try:
-        if one_transaction:
-            return _once(keyed, run)
-        return _claim_then_keep(keyed, run)
+        return _once(keyed, run, one_transaction)
     except IntegrityError:
         # Another transaction stored this key between our look-up and our insert:
         # ours is rolled back whole; its answer is ours.
@@ -112,26 +111,17 @@ def _max_age_ms() -> int:
     return int(current_app.config["IDEMPOTENCY_KEY_HOURS"] * 3_600_000)
 
 
-def _once(keyed: Keyed, run: Callable) -> Response:
+def _once(keyed: Keyed, run: Callable, one_transaction: bool) -> Response:
     max_age = _max_age_ms()
-    with write_transaction():
-        seen = keys.claim(keyed.actor, keyed.key, max_age)
+    # Each step's write transaction joins the one around them when there is one.
+    with write_transaction() if one_transaction else nullcontext():
+        with write_transaction():
+            seen = keys.claim(keyed.actor, keyed.key, max_age)
         if seen is not None:
             return _replay_or_refuse(seen, keyed.fingerprint)
         response = current_app.make_response(run())
-        _keep(keyed, response, max_age)
-    return response
-
-
-def _claim_then_keep(keyed: Keyed, run: Callable) -> Response:
-    max_age = _max_age_ms()
-    with write_transaction():
-        seen = keys.claim(keyed.actor, keyed.key, max_age)
-    if seen is not None:
-        return _replay_or_refuse(seen, keyed.fingerprint)
-    response = current_app.make_response(run())
-    with write_transaction():
-        _keep(keyed, response, max_age)
+        with write_transaction():
+            _keep(keyed, response, max_age)
     return response
 
 
