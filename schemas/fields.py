@@ -284,8 +284,9 @@ class QueryInteger(WireField):
 class Timestamp(fields.Field):
     """Milliseconds since the Unix epoch (int) dumped as `2024-01-20T16:45:00.000Z`."""
 
-    def _serialize(self, value, attr, obj, **kwargs) -> str:
-        return format_timestamp(value)
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        # None: an optional timestamp not set (an event's `scannedAt`), omitted by the schema.
+        return None if value is None else format_timestamp(value)
 
 
 @lru_cache(maxsize=4096)

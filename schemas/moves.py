@@ -73,6 +73,7 @@ class AdvanceSchema(WireSchema):
     expected_step_id = as_sent(data_key="expectedStepId")
     to_step_index = as_sent(data_key="toStepIndex")
     bypass_current = Boolean(data_key="bypassCurrent")
+    results = as_sent(metadata={"description": "check name -> true/false or a number"})
     operator = Operator()
 
 
@@ -87,8 +88,9 @@ class ScrapSchema(WireSchema):
 
 
 class StepCompleteSchema(WireSchema):
-    """POST /api/serials/{id}/steps/{stepId}/complete body: `operator`."""
+    """POST /api/serials/{id}/steps/{stepId}/complete body: `results`, `operator`."""
 
+    results = as_sent(metadata={"description": "check name -> true/false or a number"})
     operator = Operator()
 
 

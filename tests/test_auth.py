@@ -45,6 +45,8 @@ FLOOR_ROUTES = {
     ("POST", "/api/serials/missing/rework"): "operator",
     ("POST", "/api/serials/missing/undo"): "operator",
     ("POST", "/api/serials/void"): "planner",
+    ("POST", "/api/serials/missing/hold"): "operator",
+    ("POST", "/api/serials/missing/release"): "planner",
 }
 # Scans (docs/api.md, Scans: many parts at once, and offline replay).
 SCANS_ROUTES = {("GET", "/api/lookup"): "viewer", ("POST", "/api/scans"): "operator"}

@@ -216,3 +216,15 @@ def test_a_serial_whose_moves_were_undone_may_be_voided(client, make):
     refused(client, sid, "scrap", {"reason": "other"}, 400, f"Serial {sid} is voided")
     refused(client, sid, "rework", {"toStepIndex": 0, "reason": "other"}, 400,
             f"Serial {sid} is voided")
+
+
+def test_new_moves_honour_idempotency_keys(client, make):
+    _, (sid,) = make()
+    key = {"Idempotency-Key": "rework-1"}
+    first = client.post(f"/api/serials/{sid}/rework", json={"toStepIndex": 0, "reason": "other"},
+                        headers=key)
+    again = client.post(f"/api/serials/{sid}/rework", json={"toStepIndex": 0, "reason": "other"},
+                        headers=key)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+    assert [e["type"] for e in events(client, sid)] == ["serials.created", "serial.reworked"]

@@ -121,8 +121,14 @@ def existing_serial(server, http) -> str:
     return create(server, http, "/api/serials", body)[0]["id"]
 
 
+def existing_step(server, http) -> str:
+    path = http.get(f"{server.base}/api/paths/{existing_path(server, http)}", timeout=10).json()
+    return path["steps"][0]["id"]
+
+
 # Path parameter -> a function that creates such an object and returns its id.
-EXISTING = {"job_id": existing_job, "path_id": existing_path, "serial_id": existing_serial}
+EXISTING = {"job_id": existing_job, "path_id": existing_path, "serial_id": existing_serial,
+            "step_id": existing_step}
 
 
 def real_cursor(server, http, path: str, query: dict) -> str | None:

@@ -250,7 +250,8 @@ POSTS = [("/api/jobs", "post"), ("/api/paths", "post"), ("/api/serials", "post")
          ("/api/serials/{serial_id}/steps/{step_id}/complete", "post"),
          ("/api/serials/{serial_id}/steps/{step_id}/waive", "post"),
          ("/api/serials/{serial_id}/rework", "post"), ("/api/serials/{serial_id}/undo", "post"),
-         ("/api/serials/void", "post"), ("/api/scans", "post")]
+         ("/api/serials/void", "post"), ("/api/serials/{serial_id}/hold", "post"),
+         ("/api/serials/{serial_id}/release", "post"), ("/api/scans", "post")]
 
 
 def examples_of(operation: dict, status: str) -> list[str]:

@@ -290,3 +290,20 @@ def test_keys_belong_to_the_actor(auth_client, role_tokens):
         [result] = auth_client.post("/api/scans", json={"scans": [item]},
                                     headers=headers).json["results"]
         assert result["outcome"] == outcome
+
+
+def test_hold_items_hold_and_a_held_part_is_a_conflict(client, ids):
+    results = scan(client, {"key": "h1", "serialId": ids[0], "action": "hold",
+                            "reason": "suspect", "note": "chatter"},
+                   {"key": "h2", "serialId": ids[0], "action": "hold", "reason": "other"},
+                   {"key": "h3", "serialId": ids[0], "action": "advance"},
+                   {"key": "h4", "serialId": ids[1], "action": "hold", "reason": "bored"})
+    assert [(r["outcome"], r["status"], r.get("message")) for r in results] == [
+        ("applied", 200, None),
+        ("conflict", 409, f"Serial {ids[0]} is already on hold"),
+        ("conflict", 409, f"Serial {ids[0]} is on hold"),
+        ("rejected", 400, "reason must be one of: suspect, awaiting_material, "
+                          "awaiting_decision, other")]
+    assert results[0]["serial"]["hold"]["note"] == "chatter"
+    assert results[2]["serial"]["status"] == "on_hold"
+    assert client.get(f"/api/serials/{ids[0]}/history").json[-1]["type"] == "serial.held"

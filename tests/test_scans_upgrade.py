@@ -16,7 +16,7 @@ def previous_release(url: str) -> None:
     """Bring the first release's database to the step before 0010 and record one event."""
     database = make_database(url)
     with database.connection_context():
-        Runner(database, directory=str(MIGRATIONS)).up(target="0006_floor_states")
+        Runner(database, directory=str(MIGRATIONS)).up(target="0007_step_checks")
         database.execute_sql(EVENT)
     database.close_all()
 

@@ -10,8 +10,17 @@ from peewee import SQL
 from jobs import acting, clock
 from jobs.errors import Conflict, Forbidden
 from jobs.services import routing
-from jobs.services.moves import require_status, step_number
-from jobs.services.serial_state import RESTORED, detail, locate, look, record, save, write_states
+from jobs.services.moves import step_number
+from jobs.services.serial_state import (
+    RESTORED,
+    detail,
+    locate,
+    look,
+    record,
+    require_status,
+    save,
+    write_states,
+)
 from jobs.store.db import write_transaction
 from jobs.store.models import Job, Path, Serial, SerialMove
 from jobs.store.records import fetch, update_row

@@ -8,12 +8,13 @@ that polls `after=<the last id it saw>` never skips one (`lock_event_order`).
 import re
 from functools import cache
 
-from peewee import Model, chunked
+from peewee import Model
 
 from jobs import acting, clock
+from jobs.store.bulk import insert_rows
 from jobs.store.db import db, lock_event_order
 from jobs.store.keyset import Keyset
-from jobs.store.models import INSERT_BATCH, Event, Job, Serial
+from jobs.store.models import Event, Job, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, query_rows
 
@@ -81,16 +82,11 @@ def record_serial_events(event_type: str, events: list[tuple[dict, dict]],
     lock_event_order()
     who = acting.current()
     stamp = clock.now_ms()
-    rows = [{"at": stamp, "type": event_type, "actor": who.actor, "operator": operator,
-             "request_id": who.request_id, "job_id": serial["job_id"],
-             "path_id": serial["path_id"], "serial_id": serial["id"], "data": data}
-            for serial, data in events]
-    ids = []
-    for batch in chunked(rows, INSERT_BATCH):
-        # Ids are handed out in row order; RETURNING's own order is not promised.
-        ids.extend(sorted(row[0] for row in
-                          Event.insert_many(batch).returning(Event.id).tuples()))
-    return ids
+    values = [(stamp, event_type, who.actor, operator, who.request_id, who.scanned_at,
+               serial["job_id"], serial["path_id"], serial["id"], Event.data.db_value(data),
+               None, None)
+              for serial, data in events]
+    return insert_rows(Event, _INSERTED, values, returning=True)
 
 
 def job_history(job_id: str) -> Keyset:

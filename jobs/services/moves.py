@@ -7,22 +7,21 @@ checks run in the documented order; a refused move writes nothing.
 """
 from decimal import Decimal
 
-from jobs.errors import BadRequest, Conflict, NotFound
-from jobs.services import routing
-from jobs.services.serial_state import Located, detail, locate, look, save
-from jobs.store.db import read_snapshot, write_transaction
-from jobs.vocabulary import COMPLETED, DEFERRED, DONE, ON_HOLD, SCRAPPED, VOIDED, WAIVED
+from jobs.errors import BadRequest, Conflict
+from jobs.services import inspections, routing
+from jobs.services.holds import FAILED_CHECK, hold
+from jobs.services.serial_state import (
+    NO_HOLD,
+    Located,
+    detail,
+    locate,
+    require_status,
+    save,
+)
+from jobs.store.db import write_transaction
+from jobs.vocabulary import COMPLETED, ON_HOLD, SCRAPPED, VOIDED
 
 NOT_GIVEN = object()
-
-
-def require_status(located: Located, refused: dict[str, str]) -> None:
-    """Raise the error `refused` names for the serial's status (400; 409 for on hold)."""
-    serial = located.serial
-    message = refused.get(serial["status"])
-    if message is not None:
-        error = Conflict if serial["status"] == ON_HOLD else BadRequest
-        raise error(message.format(id=serial["id"]))
 
 
 def require_expected(located: Located, index: int | None, step_id) -> None:
@@ -54,13 +53,15 @@ ADVANCE_REFUSED = {COMPLETED: "Serial is already completed",
 
 def advance_serial(serial_id: str, expected_step_index: int | None = None,
                    expected_step_id=None, to_step_index=NOT_GIVEN, bypass_current: bool = False,
-                   operator: str | None = None) -> dict:
+                   results=None, operator: str | None = None) -> dict:
     """Advance: to `to_step_index` (default the next step; the step count completes).
 
     Checks, in order: the status rules, the guards (`require_expected`),
-    `toStepIndex`'s range (400), the bypass rules and deferred steps
-    (`routing.advance`, 409). Records `serial.advanced` or `serial.completed`
-    with `bypassed` when any. Raises NotFound, BadRequest, Conflict.
+    `toStepIndex`'s range (400), `results` (400; a failing one holds the
+    serial at its step instead: `serial.held`), the bypass rules and
+    deferred steps (`routing.advance`, 409). Records `serial.advanced` or
+    `serial.completed` with `bypassed` and `results` when any. Raises
+    NotFound, BadRequest, Conflict.
     """
     with write_transaction():
         located = locate(serial_id)
@@ -68,12 +69,34 @@ def advance_serial(serial_id: str, expected_step_index: int | None = None,
         require_expected(located, expected_step_index, expected_step_id)
         at, count = located.serial["current_step_index"], len(located.steps)
         to = at + 1 if to_step_index is NOT_GIVEN else step_number(to_step_index, at + 1, count)
+        evaluated = _results(located.steps[at], results, bypass_current)
+        if inspections.failed(evaluated):
+            held_by(located, evaluated, operator)
+            return detail(located)
         states, bypassed = routing.advance(serial_id, located.states, located.steps,
                                            located.path["advancement_mode"], at, to,
                                            bypass_current)
         changes, event_type, data = _advanced(located, at, to, bypassed)
-        save(located, changes, states, event_type, data, operator)
+        save(located, changes, states, event_type, {**data, "results": evaluated or None},
+             operator)
     return detail(located)
+
+
+def _results(step: dict, results, bypassed: bool) -> list[dict]:
+    """Evaluate the results of leaving `step`; a bypassed step takes none (400 if sent)."""
+    if bypassed:
+        if results:
+            raise BadRequest("results are not taken for a bypassed step")
+        return []
+    return inspections.evaluate(step, results)
+
+
+def held_by(located: Located, evaluated: list[dict], operator: str | None,
+             checked: dict | None = None) -> None:
+    """Hold the serial for its failed checks (`checked`: the deferred step's index and name)."""
+    names = inspections.failed(evaluated)
+    hold(located, FAILED_CHECK, None, operator,
+         {**(checked or {}), "failedChecks": names, "results": evaluated}, names)
 
 
 def _advanced(located: Located, at: int, to: int, bypassed: list) -> tuple[dict, str, dict]:
@@ -93,8 +116,6 @@ def _advanced(located: Located, at: int, to: int, bypassed: list) -> tuple[dict,
 
 SCRAP_REFUSED = {SCRAPPED: "Serial is already scrapped",
                  COMPLETED: "Cannot scrap a completed serial", VOIDED: "Serial {id} is voided"}
-NO_HOLD = {"hold_reason": None, "hold_note": None, "hold_failed_checks": None,
-           "hold_since": None}
 
 
 def scrap_serial(serial_id: str, reason: str, note: str | None = None,
@@ -114,59 +135,3 @@ def scrap_serial(serial_id: str, reason: str, note: str | None = None,
         data = {"reason": reason, "note": note, "atStepIndex": at, "atStep": located.name(at)}
         save(located, changes, located.states, "serial.scrapped", data, operator)
     return detail(located)
-
-
-def step_of(located: Located, step_id: str) -> int:
-    """Return the index of step `step_id` on the serial's path; raises NotFound `Step not found`."""
-    for index, step in enumerate(located.steps):
-        if step["id"] == step_id:
-            return index
-    raise NotFound("Step", step_id)
-
-
-def require_deferred(located: Located, index: int) -> None:
-    """Raise Conflict `Step {name} is not deferred` unless step `index` is."""
-    if located.states[index][0] != DEFERRED:
-        raise Conflict(f"Step {located.name(index)} is not deferred")
-
-
-COMPLETE_REFUSED = {SCRAPPED: "Cannot complete a step of a scrapped serial",
-                    VOIDED: "Serial {id} is voided", ON_HOLD: "Serial {id} is on hold"}
-
-
-def complete_step(serial_id: str, step_id: str, operator: str | None = None) -> dict:
-    """Step complete: deferred step `step_id` becomes done; the serial does not move.
-
-    Records `serial.step_completed`. Raises NotFound (serial, step),
-    BadRequest (scrapped, voided), Conflict (on hold, not deferred).
-    """
-    with write_transaction():
-        located = locate(serial_id)
-        index = step_of(located, step_id)
-        require_status(located, COMPLETE_REFUSED)
-        require_deferred(located, index)
-        states = routing.resolve(located.states, index, DONE)
-        save(located, {}, states, "serial.step_completed",
-             {"stepIndex": index, "step": located.name(index)}, operator)
-    return detail(located)
-
-
-def waive_step(serial_id: str, step_id: str, reason: str, operator: str | None = None) -> dict:
-    """Waive: deferred step `step_id` becomes waived (a planner's decision), `serial.step_waived`.
-
-    Raises NotFound (serial, step), Conflict `Step {name} is not deferred`.
-    """
-    with write_transaction():
-        located = locate(serial_id)
-        index = step_of(located, step_id)
-        require_deferred(located, index)
-        states = routing.resolve(located.states, index, WAIVED)
-        save(located, {}, states, "serial.step_waived",
-             {"stepIndex": index, "step": located.name(index), "reason": reason}, operator)
-    return detail(located)
-
-
-def require_step(serial_id: str, step_id: str) -> None:
-    """Check that serial `serial_id` exists and `step_id` is on its path (404s, before the body)."""
-    with read_snapshot():
-        step_of(look(serial_id), step_id)

@@ -11,15 +11,21 @@ event, and the move's "before" image for Undo.
 from dataclasses import dataclass
 
 from jobs import acting, clock
+from jobs.errors import BadRequest, Conflict
 from jobs.services import history, routing
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
 from jobs.store.statements import compile_once, placeholder, rows, tuples
+from jobs.vocabulary import ON_HOLD
 
 # The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
 RESTORED = ("current_step_index", "current_step_id", "status", "rework_count", "hold_count",
             "hold_reason", "hold_note", "hold_failed_checks", "hold_since", "scrap_reason",
             "scrap_note")
+
+
+NO_HOLD = {"hold_reason": None, "hold_note": None, "hold_failed_checks": None,
+           "hold_since": None}
 
 
 @dataclass
@@ -34,6 +40,15 @@ class Located:
     def name(self, index: int) -> str:
         """Return the name of step `index`."""
         return self.steps[index]["name"]
+
+
+def require_status(located: Located, refused: dict[str, str]) -> None:
+    """Raise the error `refused` names for the serial's status (400; 409 for on hold)."""
+    serial = located.serial
+    message = refused.get(serial["status"])
+    if message is not None:
+        error = Conflict if serial["status"] == ON_HOLD else BadRequest
+        raise error(message.format(id=serial["id"]))
 
 
 def _steps_of_path():

@@ -7,15 +7,16 @@ requests in other workers and hosts see each other's results and never act
 on a stale row. Each write records its event (`history.record`) in the same
 transaction: one `serials.created` per batch, one `serial.*` per change.
 """
-from peewee import SQL, chunked, fn
+from peewee import SQL, fn
 
 from jobs import clock
 from jobs.errors import BadRequest
 from jobs.services import history
 from jobs.services.serial_state import detail, look
+from jobs.store.bulk import insert_rows
 from jobs.store.db import read_snapshot, write_transaction
 from jobs.store.keyset import Keyset
-from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Sequence, Serial
+from jobs.store.models import Job, Path, ProcessStep, Sequence, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, tuples
 from jobs.vocabulary import IN_PROGRESS, ON_HOLD, SERIAL_STATUSES, VOIDED
@@ -69,6 +70,10 @@ def count_by_status() -> dict[str, int]:
     return {**dict.fromkeys(SERIAL_STATUSES, 0), **dict(query.tuples())}
 
 
+CREATED = ("id", "number", "job_id", "path_id", "current_step_index", "current_step_id", "status",
+           "rework_count", "hold_count", "created_at", "updated_at")
+
+
 def _first_step():
     return ProcessStep.select(ProcessStep.id).where(
         (ProcessStep.path == placeholder()) & (ProcessStep.order == SQL("0")))
@@ -108,8 +113,7 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
              "rework_count": 0, "hold_count": 0, "created_at": stamp, "updated_at": stamp}
             for number in range(first, first + quantity)
         ]
-        for batch in chunked(made, INSERT_BATCH):
-            Serial.insert_many(batch).execute()
+        insert_rows(Serial, CREATED, [tuple(row.values()) for row in made])
         data = {"quantity": quantity, "firstSerialId": made[0]["id"],
                 "lastSerialId": made[-1]["id"]}
         history.record("serials.created", job_id, data, path_id=path_id,

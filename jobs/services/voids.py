@@ -12,13 +12,15 @@ from jobs import acting, clock
 from jobs.errors import Conflict, NotFound
 from jobs.services import history
 from jobs.services.serial_state import RESTORED
+from jobs.store.bulk import insert_rows
 from jobs.store.db import write_transaction
-from jobs.store.models import INSERT_BATCH, Serial, SerialMove
+from jobs.store.models import Serial, SerialMove
 from jobs.store.records import locked
 from jobs.store.statements import query_rows
 from jobs.vocabulary import VOIDED
 
 CHUNK = 500
+MOVE_COLUMNS = ("event_id", "serial_id", "type", "actor", "at", "before")
 
 
 def _locked_serials(ids: list[str]) -> dict[str, dict]:
@@ -67,10 +69,9 @@ def void_serials(serial_ids: list[str], reason: str) -> list[dict]:
         ids = history.record_serial_events("serial.voided",
                                            [(serial, {"reason": reason}) for serial in serials])
         actor = acting.current().actor
-        moves = [{"event_id": event_id, "serial_id": serial["id"], "type": "serial.voided",
-                  "actor": actor, "at": stamp,
-                  "before": {"serial": {c: serial[c] for c in RESTORED}, "steps": []}}
-                 for event_id, serial in zip(ids, serials, strict=True)]
-        for batch in chunked(moves, INSERT_BATCH):
-            SerialMove.insert_many(batch).execute()
+        image = SerialMove.before.db_value
+        insert_rows(SerialMove, MOVE_COLUMNS, [
+            (event_id, serial["id"], "serial.voided", actor, stamp,
+             image({"serial": {c: serial[c] for c in RESTORED}, "steps": []}))
+            for event_id, serial in zip(ids, serials, strict=True)])
     return [{**serial, "status": VOIDED, "updated_at": stamp} for serial in serials]

@@ -5,7 +5,9 @@ Timestamps are stored as integer milliseconds since the Unix epoch (UTC):
 exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
 """
 import json
+from decimal import Decimal
 
+import orjson
 from peewee import (
     AutoField,
     BigIntegerField,
@@ -73,6 +75,34 @@ class Path(BaseModel):
         indexes = ((("job", "created_at", "id"), False),)
 
 
+def _exact(value):
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class JsonText(TextField):
+    """A JSON value stored as text, so its keys keep their order on every database.
+
+    Decimals (measurements, check limits: docs/api.md, Inspections) are
+    written as the JSON numbers they are and read back as decimals, so
+    `25.015` stays `25.015` on both databases.
+    """
+
+    def db_value(self, value):
+        """Dump `value` as compact JSON text (None stays NULL)."""
+        if value is None:
+            return None
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        except TypeError:
+            return orjson.dumps(value, default=_exact).decode()
+
+    def python_value(self, value):
+        """Parse the stored JSON text (NULL stays None); fractions as Decimal."""
+        return None if value is None else json.loads(value, parse_float=Decimal)
+
+
 class ProcessStep(BaseModel):
     """One step of a path, at position `order` (0-based); deleted with its path."""
 
@@ -83,22 +113,10 @@ class ProcessStep(BaseModel):
     location = TextField(null=True)
     optional = BooleanField()
     dependency_type = TextField()
+    checks = JsonText(null=True)
 
     class Meta:
         indexes = ((("path", "order"), True),)
-
-
-class JsonText(TextField):
-    """A JSON value stored as text, so its keys keep their order on every database."""
-
-    def db_value(self, value):
-        """Dump `value` as compact JSON text (None stays NULL)."""
-        return None if value is None else json.dumps(value, ensure_ascii=False,
-                                                     separators=(",", ":"))
-
-    def python_value(self, value):
-        """Parse the stored JSON text (NULL stays None)."""
-        return None if value is None else json.loads(value)
 
 
 class Serial(BaseModel):

@@ -4,6 +4,7 @@ from jobs.views import (  # noqa: F401
     docs,
     events,
     health,
+    holds,
     jobs,
     lookup,
     metrics,

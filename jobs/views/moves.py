@@ -4,6 +4,7 @@ Each looks the serial (and the step) up first, 404 whatever the body, then
 reads the body; the service applies the rules in the documented order.
 """
 from jobs.http import bp, contract, json_body
+from jobs.services import deferred
 from jobs.services import moves as service
 from jobs.services.serials import require_serial
 from jobs.views.serials import SERIAL_NOT_FOUND, detail_schema
@@ -62,9 +63,9 @@ def scrap_serial(serial_id: str):
     409: (ON_HOLD, NOT_DEFERRED)})
 def complete_step(serial_id: str, step_id: str):
     """Step complete: a deferred step becomes done; the serial does not move."""
-    service.require_step(serial_id, step_id)
+    deferred.require_step(serial_id, step_id)
     fields = complete_schema.load(json_body())
-    return detail_schema.dump(service.complete_step(serial_id, step_id, **fields))
+    return detail_schema.dump(deferred.complete_step(serial_id, step_id, **fields))
 
 
 @bp.post("/serials/<serial_id>/steps/<step_id>/waive")
@@ -72,6 +73,6 @@ def complete_step(serial_id: str, step_id: str):
     404: ("Serial not found: {id}", STEP_NOT_FOUND), 409: (NOT_DEFERRED,)})
 def waive_step(serial_id: str, step_id: str):
     """Waive: a planner excuses a deferred step (it becomes waived)."""
-    service.require_step(serial_id, step_id)
+    deferred.require_step(serial_id, step_id)
     fields = waive_schema.load(json_body())
-    return detail_schema.dump(service.waive_step(serial_id, step_id, **fields))
+    return detail_schema.dump(deferred.waive_step(serial_id, step_id, **fields))
