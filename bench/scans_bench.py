@@ -2,10 +2,12 @@
 
 Usage: `python bench/scans_bench.py [--database sqlite|postgresql] [--rounds 7]
 [--items 100]`. Starts one gunicorn (gunicorn.conf.py, 2 workers) on a
-temporary SQLite database (or a throwaway PostgreSQL cluster), makes one job
-and a 3-step path, then, round by round (interleaved, so that background
-load hits each alike), on new serials each time: `--items` sequential
-`POST /api/serials/{id}/advance` without a key, the same with a new
+temporary SQLite database (or a throwaway PostgreSQL cluster) twice, in
+one run: bare (authentication off, clients straight to gunicorn) and as
+deploy/ runs it (AUTH_REQUIRED=true, a token, deploy/'s nginx site in
+front). On each it makes one job and a 3-step path, then, round by round
+(interleaved, so that background load hits each alike), on new serials
+each time: `--items` sequential `POST /api/serials/{id}/advance` without a key, the same with a new
 Idempotency-Key each, and one `POST /api/scans` of `--items` advance items
 (each with its key, as a station sends them). Prints the median time end to
 end of each and the ratios (issue 21's goal: the batch at least 5x faster
@@ -25,7 +27,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.live import Gunicorn  # noqa: E402
+from tests.live import Gunicorn, Nginx, flask_command  # noqa: E402
 from tests.postgres import Cluster  # noqa: E402
 
 
@@ -70,10 +72,11 @@ def cpu_seconds(pids) -> float:
     return total / ticks
 
 
-def measure(server: Gunicorn, rounds: int, items: int) -> None:
-    """Print the medians, the ratios and the CPU of one batch of 1000."""
+def measure(server: Gunicorn, base: str, token: str | None, rounds: int, items: int) -> None:
+    """Print the medians, the ratios and the CPU of one batch of 1000, through `base`."""
     session = requests.Session()
-    base = server.base
+    if token:
+        session.headers["Authorization"] = f"Bearer {token}"
     job = session.post(f"{base}/api/jobs", json={"name": "B", "goalQuantity": 1}).json()
     path = session.post(f"{base}/api/paths", json={
         "jobId": job["id"], "name": "P", "goalQuantity": 1,
@@ -99,6 +102,22 @@ def measure(server: Gunicorn, rounds: int, items: int) -> None:
           f"{cpu_seconds(server.worker_pids()) - before:.2f} s of the workers' CPU")
 
 
+def deployed(stack: ExitStack, tmp: Path, url: str | None) -> tuple[Gunicorn, str, str]:
+    """gunicorn with AUTH_REQUIRED=true behind deploy/'s nginx; return it, nginx's base URL
+    and a planner token (the bench makes the job and path too)."""
+    path = tmp / "deployed.db"
+    url = url or f"sqlite:///{path}"
+    server = Gunicorn(path, workers=2, database_url=url, env={"AUTH_REQUIRED": "true"})
+    stack.callback(server.stop)
+    token = flask_command(url, "token", "create", "bench", "--role", "planner")
+    # nginx's workers (nobody) buffer large bodies under the prefix: let them reach it.
+    tmp.chmod(0o755)
+    (tmp / "nginx").mkdir()
+    proxy = Nginx(tmp / "nginx", server.port)
+    stack.callback(proxy.stop)
+    return server, proxy.base, token
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
@@ -107,14 +126,17 @@ def main() -> None:
     args = parser.parse_args()
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        url = None
+        urls = [None, None]
         if args.database == "postgresql":
             cluster = Cluster()
             stack.callback(cluster.stop)
-            url = cluster.create_database("bench")
-        server = Gunicorn(tmp / "bench.db", workers=2, database_url=url)
+            urls = [cluster.create_database("bare"), cluster.create_database("deployed")]
+        server = Gunicorn(tmp / "bench.db", workers=2, database_url=urls[0])
         stack.callback(server.stop)
-        measure(server, args.rounds, args.items)
+        print("bare: no authentication, straight to gunicorn")
+        measure(server, server.base, None, args.rounds, args.items)
+        print("as deployed: AUTH_REQUIRED=true, a token, deploy/'s nginx in front")
+        measure(*deployed(stack, tmp, urls[1]), args.rounds, args.items)
 
 
 if __name__ == "__main__":

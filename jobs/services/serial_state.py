@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from jobs import acting, clock
 from jobs.errors import BadRequest, Conflict
 from jobs.services import history, routing
+from jobs.store.bulk import insert_rows
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
 from jobs.store.statements import compile_once, placeholder, rows, tuples
 from jobs.vocabulary import ON_HOLD
 
+# A move's row in `serial_move` (its "before" image for Undo), as `insert_rows` takes it.
+MOVE_COLUMNS = ("event_id", "serial_id", "type", "actor", "at", "before")
 # The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
 RESTORED = ("current_step_index", "current_step_id", "status", "rework_count", "hold_count",
             "hold_reason", "hold_note", "hold_failed_checks", "hold_since", "scrap_reason",
@@ -126,8 +129,9 @@ def save(located: Located, changes: dict, states: list[routing.State], event_typ
     write_states(serial, bool(before["steps"]), routing.differences(stored["current_step_index"],
                                                               states))
     event_id = record(serial, event_type, data, operator)
-    SerialMove.insert(event_id=event_id, serial_id=serial["id"], type=event_type,
-                      actor=acting.current().actor, at=clock.now_ms(), before=before).execute()
+    insert_rows(SerialMove, MOVE_COLUMNS, [(event_id, serial["id"], event_type,
+                                            acting.current().actor, clock.now_ms(),
+                                            SerialMove.before.db_value(before))])
     located.serial, located.states = stored, states
     return stored
 
