@@ -307,3 +307,13 @@ def test_hold_items_hold_and_a_held_part_is_a_conflict(client, ids):
     assert results[0]["serial"]["hold"]["note"] == "chatter"
     assert results[2]["serial"]["status"] == "on_hold"
     assert client.get(f"/api/serials/{ids[0]}/history").json[-1]["type"] == "serial.held"
+
+
+@pytest.mark.parametrize("depth", [500, 900])
+def test_an_item_nested_hundreds_of_levels_deep_is_keyed_and_replays(client, ids, depth):
+    raw = ('{"scans": [%s, %s]}' % ((f'{{"key": "deep", "serialId": "{ids[0]}", '
+                                     f'"action": "advance", "x": {"[" * depth}{"]" * depth}}}',)
+                                    * 2))
+    response = client.post("/api/scans", data=raw, content_type="application/json")
+    assert response.status_code == 200
+    assert [r["outcome"] for r in response.json["results"]] == ["applied", "replayed"]

@@ -9,6 +9,7 @@ so an item and a single request with the same key replay each other. Each
 item is its own short transaction; its outcome comes from the status.
 """
 import inspect
+import json
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -73,10 +74,19 @@ def _run(head: dict, body: dict):
     serial_id = head["serial_id"]
     path = f"/api/serials/{serial_id}/{head['action']}"
     keyed = Keyed(acting.current().actor, head["key"], "POST", path,
-                  fingerprint("POST", path, canonical_json(body).encode("utf-8")))
+                  fingerprint("POST", path, _canonical(body)))
     single = inspect.unwrap(view)
     with acting.scanning(head.get("scanned_at")), item_body(body):
         return run_once(keyed, lambda: single(serial_id=serial_id))
+
+
+def _canonical(body: dict) -> bytes:
+    """The item's body as the header's fingerprint reads one; nested too deep for that
+    (hundreds of levels), by sorted `json.dumps`, so that the item still replays itself."""
+    try:
+        return canonical_json(body).encode("utf-8")
+    except RecursionError:
+        return b"deep:" + json.dumps(body, sort_keys=True, default=str).encode("utf-8")
 
 
 def _refused(status: int, message: str, serial_id: str | None) -> dict:
