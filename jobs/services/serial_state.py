@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from jobs import acting, clock
 from jobs.errors import BadRequest, Conflict
 from jobs.services import history, routing
+from jobs.store.bulk import insert_rows
+from jobs.store.db import db
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
 from jobs.store.statements import compile_once, placeholder, rows, tuples
@@ -24,6 +26,8 @@ RESTORED = ("current_step_index", "current_step_id", "status", "rework_count", "
             "scrap_note")
 
 
+STATE_COLUMNS = ("serial_id", "path_id", "step_index", "state", "visits")
+MOVE_COLUMNS = ("event_id", "serial_id", "type", "actor", "at", "before")
 NO_HOLD = {"hold_reason": None, "hold_note": None, "hold_failed_checks": None,
            "hold_since": None}
 
@@ -96,15 +100,18 @@ def image(located: Located) -> dict:
             "steps": [[index, state, visits] for index, (state, visits) in stored.items()]}
 
 
+def _delete_states():
+    return SerialStep.delete().where(SerialStep.serial_id == placeholder())
+
+
 def write_states(serial: dict, stored: bool, after: dict[int, routing.State]) -> None:
     """Replace the stored states of `serial` (`stored`: it has rows now) by `after`."""
     if stored:
-        SerialStep.delete().where(SerialStep.serial_id == serial["id"]).execute()
+        db.execute_sql(compile_once(_delete_states), (serial["id"],))
     if after:
-        SerialStep.insert_many([
-            {"serial_id": serial["id"], "path_id": serial["path_id"], "step_index": index,
-             "state": state, "visits": visits} for index, (state, visits) in after.items()
-        ]).execute()
+        insert_rows(SerialStep, STATE_COLUMNS, [
+            (serial["id"], serial["path_id"], index, state, visits)
+            for index, (state, visits) in after.items()])
 
 
 def save(located: Located, changes: dict, states: list[routing.State], event_type: str,
@@ -126,8 +133,9 @@ def save(located: Located, changes: dict, states: list[routing.State], event_typ
     write_states(serial, bool(before["steps"]), routing.differences(stored["current_step_index"],
                                                               states))
     event_id = record(serial, event_type, data, operator)
-    SerialMove.insert(event_id=event_id, serial_id=serial["id"], type=event_type,
-                      actor=acting.current().actor, at=clock.now_ms(), before=before).execute()
+    insert_rows(SerialMove, MOVE_COLUMNS, [(event_id, serial["id"], event_type,
+                                            acting.current().actor, clock.now_ms(),
+                                            SerialMove.before.db_value(before))])
     located.serial, located.states = stored, states
     return stored
 

@@ -11,7 +11,7 @@ from peewee import chunked
 from jobs import acting, clock
 from jobs.errors import Conflict, NotFound
 from jobs.services import history
-from jobs.services.serial_state import RESTORED
+from jobs.services.serial_state import MOVE_COLUMNS, RESTORED
 from jobs.store.bulk import insert_rows
 from jobs.store.db import write_transaction
 from jobs.store.models import Serial, SerialMove
@@ -20,7 +20,6 @@ from jobs.store.statements import query_rows
 from jobs.vocabulary import VOIDED
 
 CHUNK = 500
-MOVE_COLUMNS = ("event_id", "serial_id", "type", "actor", "at", "before")
 
 
 def _locked_serials(ids: list[str]) -> dict[str, dict]:

@@ -7,7 +7,7 @@ placeholders, and executed with the values flattened.
 """
 from itertools import chain
 
-from peewee import Model, chunked
+from peewee import Model
 
 from jobs.store.db import db
 from jobs.store.statements import compile_once, placeholder
@@ -30,8 +30,9 @@ def insert_rows(model: type[Model], columns: tuple[str, ...], values: list[tuple
     Returns the primary keys in row order when `returning`, else [].
     Call inside the write transaction of the change.
     """
-    keys = []
-    for batch in chunked(values, MAX_VALUES // len(columns)):
+    keys, size = [], MAX_VALUES // len(columns)
+    # Slices, not peewee's `chunked`, which pads every batch to its full size.
+    for batch in (values[start:start + size] for start in range(0, len(values), size)):
         sql = compile_once(_insert, model, columns, len(batch), returning)
         cursor = db.execute_sql(sql, tuple(chain.from_iterable(batch)))
         if returning:
