@@ -25,7 +25,9 @@ CHUNK = 500
 def _locked_serials(ids: list[str]) -> dict[str, dict]:
     found = {}
     for chunk in chunked(ids, CHUNK):
-        query = locked(Serial.select().where(Serial.id.in_(chunk)), "FOR UPDATE")
+        # In id order, so that concurrent voids of overlapping sets lock alike (no deadlock).
+        query = locked(Serial.select().where(Serial.id.in_(chunk)).order_by(Serial.id),
+                       "FOR UPDATE")
         found.update((row["id"], row) for row in query_rows(query))
     return found
 
