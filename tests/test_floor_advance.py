@@ -198,3 +198,13 @@ def test_a_strict_path_of_required_steps_behaves_as_before(client, make):
     assert [e["type"] for e in events(client, sid)] == ["serials.created", "serial.advanced",
                                                          "serial.completed"]
     assert "bypassed" not in events(client, sid)[-1]["data"]
+
+
+def test_step_routes_look_up_the_step_before_the_body(client, make):
+    _, sid = make()
+    for action in ("complete", "waive"):
+        response = client.post(f"/api/serials/{sid}/steps/step_nope/{action}", data=b"{bad",
+                               content_type="application/json")
+        assert response.json == error_body(404, "Not Found", "Step not found: step_nope")
+        response = client.post(f"/api/serials/SN-99999/steps/step_nope/{action}")
+        assert response.json == error_body(404, "Not Found", "Serial not found: SN-99999")

@@ -115,3 +115,9 @@ def test_hold_figures_in_progress(client, job, held):
     post(client, sid, "advance")
     shown = client.get(f"/api/jobs/{job['id']}").json["progress"]
     assert (shown["totalCompleted"], shown["firstPassYield"]) == (1, 0)
+
+
+def test_hold_of_a_voided_serial_is_400(client, job, make_path, make_serials):
+    sid = make_serials(make_path(job["id"]))[0]["id"]
+    client.post("/api/serials/void", json={"serialIds": [sid], "reason": "typo"})
+    refused(client, sid, "hold", {"reason": "other"}, 400, f"Serial {sid} is voided")

@@ -21,7 +21,7 @@ from jobs.services.serial_state import (
     save,
     write_states,
 )
-from jobs.store.db import write_transaction
+from jobs.store.db import read_snapshot, write_transaction
 from jobs.store.models import Job, Path, Serial, SerialMove
 from jobs.store.records import fetch, update_row
 from jobs.store.statements import compile_once, first_row, placeholder
@@ -38,7 +38,8 @@ def rework_range(serial_id: str) -> int:
     body's fields); `rework_serial` checks both again under the lock.
     Raises NotFound, BadRequest (scrapped, voided), Conflict (on hold).
     """
-    located = look(serial_id)
+    with read_snapshot():
+        located = look(serial_id)
     require_status(located, REWORK_REFUSED)
     return _highest(located)
 

@@ -3,9 +3,9 @@
 Four statements over indexes; the serials themselves are never loaded:
 - per path, the completed and the scrapped serials, each a `COUNT(*)` of a
   range of the covering index serial(path_id, status, current_step_index);
-- per path, status and step, the `in_progress` and `on_hold` serials,
-  grouped over the same index: their totals and per step the serials
-  waiting and held there;
+- per step of the job's paths, the `in_progress` and the `on_hold`
+  serials at it, each a `COUNT(*)` of a range of the same index: the
+  waiting and held per step, and their totals;
 - the few serials ever reworked or held, from a partial index: `reworked`
   and the completed serials that are not first pass;
 - per path and step the `deferred` states, from serial_step(path_id, state,
@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import SQL, fn
 
-from jobs.store.models import Path, Serial, SerialStep
+from jobs.store.models import Path, ProcessStep, Serial, SerialStep
 from jobs.store.statements import compile_once, placeholder, tuples
 from jobs.vocabulary import COMPLETED, DEFERRED, IN_PROGRESS, ON_HOLD, SCRAPPED, VOIDED
 
@@ -51,13 +51,17 @@ def _finished_of_job():
         Path.job == placeholder())
 
 
+def _count_at_step():
+    return Serial.select(fn.COUNT(SQL("*"))).where(
+        (Serial.path_id == ProcessStep.path) & (Serial.status == placeholder()) &
+        (Serial.current_step_index == ProcessStep.order))
+
+
 def _by_status_and_step():
-    # Only the serials at a step: the completed ones (often most) are counted above.
-    return (Serial.select(Serial.path_id, Serial.status, Serial.current_step_index,
-                          fn.COUNT(SQL("*")))
-            .where(Serial.path_id.in_(_paths_of_job()) &
-                   Serial.status.in_([placeholder(), placeholder()]))
-            .group_by(Serial.path_id, Serial.status, Serial.current_step_index))
+    # One index range per step and status, as for the totals: a GROUP BY over
+    # the same rows took half as long again (docs/benchmarks.md).
+    return ProcessStep.select(ProcessStep.path, ProcessStep.order, _count_at_step(),
+                              _count_at_step()).where(ProcessStep.path.in_(_paths_of_job()))
 
 
 def _reworked_or_held():
@@ -86,10 +90,12 @@ def serial_counts(job_id: str) -> dict[str, dict]:
     finished = tuples(compile_once(_finished_of_job), (COMPLETED, SCRAPPED, job_id))
     for path_id, completed, scrapped in finished:
         counts[path_id]["statuses"].update({COMPLETED: completed, SCRAPPED: scrapped})
-    at_a_step = tuples(compile_once(_by_status_and_step), (job_id, IN_PROGRESS, ON_HOLD))
-    for path_id, status, at, count in at_a_step:
-        counts[path_id]["statuses"][status] += count
-        counts[path_id]["waiting" if status == IN_PROGRESS else "held"][at] += count
+    at_a_step = tuples(compile_once(_by_status_and_step), (IN_PROGRESS, ON_HOLD, job_id))
+    for path_id, at, waiting, held in at_a_step:
+        path = counts[path_id]
+        path["statuses"][IN_PROGRESS] += waiting
+        path["statuses"][ON_HOLD] += held
+        path["waiting"][at], path["held"][at] = waiting, held
     for path_id, status, reworked, count in tuples(compile_once(_reworked_or_held), (job_id,)):
         if status != VOIDED and reworked:
             counts[path_id]["reworked"] += count

@@ -14,19 +14,20 @@ from jobs import acting, clock
 from jobs.errors import BadRequest, Conflict
 from jobs.services import history, routing
 from jobs.store.bulk import insert_rows
+from jobs.store.db import db
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
 from jobs.store.statements import compile_once, placeholder, rows, tuples
 from jobs.vocabulary import ON_HOLD
 
-# A move's row in `serial_move` (its "before" image for Undo), as `insert_rows` takes it.
-MOVE_COLUMNS = ("event_id", "serial_id", "type", "actor", "at", "before")
 # The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
 RESTORED = ("current_step_index", "current_step_id", "status", "rework_count", "hold_count",
             "hold_reason", "hold_note", "hold_failed_checks", "hold_since", "scrap_reason",
             "scrap_note")
 
 
+STATE_COLUMNS = ("serial_id", "path_id", "step_index", "state", "visits")
+MOVE_COLUMNS = ("event_id", "serial_id", "type", "actor", "at", "before")
 NO_HOLD = {"hold_reason": None, "hold_note": None, "hold_failed_checks": None,
            "hold_since": None}
 
@@ -99,15 +100,18 @@ def image(located: Located) -> dict:
             "steps": [[index, state, visits] for index, (state, visits) in stored.items()]}
 
 
+def _delete_states():
+    return SerialStep.delete().where(SerialStep.serial_id == placeholder())
+
+
 def write_states(serial: dict, stored: bool, after: dict[int, routing.State]) -> None:
     """Replace the stored states of `serial` (`stored`: it has rows now) by `after`."""
     if stored:
-        SerialStep.delete().where(SerialStep.serial_id == serial["id"]).execute()
+        db.execute_sql(compile_once(_delete_states), (serial["id"],))
     if after:
-        SerialStep.insert_many([
-            {"serial_id": serial["id"], "path_id": serial["path_id"], "step_index": index,
-             "state": state, "visits": visits} for index, (state, visits) in after.items()
-        ]).execute()
+        insert_rows(SerialStep, STATE_COLUMNS, [
+            (serial["id"], serial["path_id"], index, state, visits)
+            for index, (state, visits) in after.items()])
 
 
 def save(located: Located, changes: dict, states: list[routing.State], event_type: str,

@@ -17,7 +17,7 @@ from jobs.store.db import write_transaction
 from jobs.store.models import Serial, SerialMove
 from jobs.store.records import locked
 from jobs.store.statements import query_rows
-from jobs.vocabulary import VOIDED
+from jobs.vocabulary import IN_PROGRESS, VOIDED
 
 CHUNK = 500
 
@@ -25,7 +25,9 @@ CHUNK = 500
 def _locked_serials(ids: list[str]) -> dict[str, dict]:
     found = {}
     for chunk in chunked(ids, CHUNK):
-        query = locked(Serial.select().where(Serial.id.in_(chunk)), "FOR UPDATE")
+        # In id order, so that concurrent voids of overlapping sets lock alike (no deadlock).
+        query = locked(Serial.select().where(Serial.id.in_(chunk)).order_by(Serial.id),
+                       "FOR UPDATE")
         found.update((row["id"], row) for row in query_rows(query))
     return found
 
@@ -45,9 +47,11 @@ def _require_voidable(ids: list[str], found: dict[str, dict]) -> None:
             raise NotFound("Serial", ident)
     moved = _moved(ids)
     for ident in ids:
-        if found[ident]["status"] == VOIDED:
+        serial = found[ident]
+        if serial["status"] == VOIDED:
             raise Conflict(f"Serial {ident} is already voided")
-        if ident in moved:
+        # Off its creation state with no standing move: moved before moves were kept.
+        if ident in moved or (serial["status"], serial["current_step_index"]) != (IN_PROGRESS, 0):
             raise Conflict(f"Serial {ident} has moved and cannot be voided")
 
 

@@ -30,9 +30,8 @@ def insert_rows(model: type[Model], columns: tuple[str, ...], values: list[tuple
     Returns the primary keys in row order when `returning`, else [].
     Call inside the write transaction of the change.
     """
-    keys = []
-    size = MAX_VALUES // len(columns)
-    # Slices, not peewee's `chunked`, which pops a list of `size` items even for one row.
+    keys, size = [], MAX_VALUES // len(columns)
+    # Slices, not peewee's `chunked`, which pads every batch to its full size.
     for batch in (values[start:start + size] for start in range(0, len(values), size)):
         sql = compile_once(_insert, model, columns, len(batch), returning)
         cursor = db.execute_sql(sql, tuple(chain.from_iterable(batch)))

@@ -10,11 +10,17 @@
   and a partial index serves `reworked` and first-pass yield.
 - `serial_step` holds only the step states that differ from the plan, so
   old serials need no rows: they read back exactly as before.
-- `serial_move` holds each standing move's "before" image, for Undo.
+- `serial_move` holds each standing move's "before" image, for Undo. The
+  moves recorded before this release (`serial.advanced`, `.completed`,
+  `.scrapped`: one step forward on the plan, or a scrap) get theirs from
+  their events, so they stand (a moved serial is not voided) and can be
+  undone like any other.
 - `event.operator`: the badge at the station (NULL for old events).
 
 The models are frozen copies; later steps change these tables by migration.
 """
+import json
+
 from peewee import (
     BigIntegerField,
     CharField,
@@ -120,5 +126,37 @@ def up(migrator, db):
     serial.add_index(serial.index(serial.path_id, serial.status,
                                   where=(serial.rework_count > 0) | (serial.hold_count > 0)))
     serial._schema.create_indexes(safe=False)
-    db.create_tables(state_models(db))
+    step, move = state_models(db)
+    db.create_tables([step, move])
     migrator.migrate(migrator.add_column("event", "operator", TextField(null=True)))
+    _record_old_moves(db, move)
+
+
+OLD_MOVES = ("serial.advanced", "serial.completed", "serial.scrapped")
+BATCH = 500
+
+
+def _before(step_ids: dict, path_id: str, at: int) -> str:
+    """The image of a serial on its plan at step `at`, `in_progress` (as stored by Undo)."""
+    serial = {"current_step_index": at, "current_step_id": step_ids.get((path_id, at)),
+              "status": "in_progress", "rework_count": 0, "hold_count": 0, "hold_reason": None,
+              "hold_note": None, "hold_failed_checks": None, "hold_since": None,
+              "scrap_reason": None, "scrap_note": None}
+    return json.dumps({"serial": serial, "steps": []}, separators=(",", ":"))
+
+
+def _record_old_moves(db, move: type[Model]) -> None:
+    step_ids = {(path_id, order): step_id for step_id, path_id, order in db.execute_sql(
+        'SELECT "id", "path_id", "order" FROM "process_step"').fetchall()}
+    placeholders = ", ".join([db.param] * len(OLD_MOVES))
+    events = db.execute_sql(
+        'SELECT "id", "serial_id", "path_id", "type", "actor", "at", "data" FROM "event"'
+        f' WHERE "type" IN ({placeholders}) ORDER BY "id"', OLD_MOVES).fetchall()
+    rows = []
+    for event_id, serial_id, path_id, kind, actor, at, data in events:
+        fields = json.loads(data)
+        index = fields["atStepIndex"] if kind == "serial.scrapped" else fields["fromStepIndex"]
+        rows.append({"event_id": event_id, "serial_id": serial_id, "type": kind,
+                     "actor": actor, "at": at, "before": _before(step_ids, path_id, index)})
+    for start in range(0, len(rows), BATCH):
+        move.insert_many(rows[start:start + BATCH]).execute()
