@@ -8,11 +8,16 @@ from schemas.query import QuerySchema
 from schemas.serial import SerialDetailSchema
 
 KINDS = ("serial", "job", "path", "step")
+# For the document: something other than what `str.strip` removes, and no NUL.
+_SPACE = "".join(f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace())
+CODE_PATTERN = f"^[^\\u0000]*[^{_SPACE}\\u0000][^\\u0000]*$"
 
 
 class Code(fields.String):
     """What the scanner read, trimmed of white space (CR and LF too); empty: `code is required`."""
 
+    # An empty `code=` is not "no code given" but the same mistake, with the same message.
+    keeps_empty = True
     default_error_messages = {"required": "code is required", "invalid": "code is required",
                               "nul": "code must not contain NUL characters"}
 
@@ -28,7 +33,9 @@ class Code(fields.String):
 class LookupQuerySchema(QuerySchema):
     """GET /api/lookup query: `code` (required)."""
 
-    code = Code(required=True)
+    code = Code(required=True, metadata={
+        "pattern": CODE_PATTERN,
+        "description": "what the scanner read; white space around it is dropped"})
 
 
 class StepFoundSchema(StepSchema):

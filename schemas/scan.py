@@ -38,7 +38,8 @@ class ScanBatchSchema(WireSchema):
     """POST /api/scans body: `scans`, 1 to 1000 items (each: `ScanItemSchema` and the
     action's fields)."""
 
-    scans = Scans(required=True)
+    scans = Scans(required=True, metadata={
+        "type": "array", "minItems": 1, "maxItems": MAX_SCANS, "items": {"type": "object"}})
 
 
 class Key(WireField):
