@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 
 from jobs import acting
 from jobs.errors import ApiError, Forbidden, NotFound
+from jobs.http.auth import ROLE_REQUIRED
 from jobs.http.body import item_body
 from jobs.http.contract import contract_of
 from jobs.http.envelope import first_message, flatten_errors
@@ -28,7 +29,6 @@ from schemas.scan import ScanItemSchema
 item_schema = ScanItemSchema()
 # The item's own fields; every other field is the single request's body.
 HEAD = ("key", "serialId", "action")
-ROLE_REQUIRED = "This action requires the {role} role"
 
 
 def endpoint(action: str) -> str:
