@@ -1,6 +1,7 @@
 """Rework, Undo and Void (docs/api.md, Rework; Undo; Void; Precisions), on both databases."""
 import pytest
 
+from jobs import clock
 from tests.conftest import bearer, error_body, make_token, stored
 from tests.test_floor_advance import STEPS, events, post, refused, states
 
@@ -122,17 +123,26 @@ def test_undo_body_messages(client, make, body, message):
     refused(client, sid, "undo", body, 400, message)
 
 
-def test_an_operator_undoes_only_its_own_recent_moves(auth_app, make_job_with_auth):
+def test_an_operator_undoes_only_its_own_recent_moves(auth_app, make_job_with_auth,
+                                                     monkeypatch):
     client, sid = make_job_with_auth
     alice, bob = make_token("alice", "operator"), make_token("bob", "operator")
     boss = make_token("boss", "planner")
     client.post(f"/api/serials/{sid}/advance", headers=bearer(alice))
     refusal = client.post(f"/api/serials/{sid}/undo", json={"reason": "x"}, headers=bearer(bob))
     assert refusal.json == error_body(403, "Forbidden", "Only a planner can undo this move")
-    auth_app.config["UNDO_MINUTES"] = 0
-    late = client.post(f"/api/serials/{sid}/undo", json={"reason": "x"}, headers=bearer(alice))
-    assert late.status_code == 403
-    auth_app.config["UNDO_MINUTES"] = 15
+    now = clock.now_ms
+    with monkeypatch.context() as later:
+        later.setattr(clock, "now_ms", lambda: now() + 15 * 60_000 + 1000)
+        late = client.post(f"/api/serials/{sid}/undo", json={"reason": "x"},
+                           headers=bearer(alice))
+    assert late.json == error_body(403, "Forbidden", "Only a planner can undo this move")
+    auth_app.config["UNDO_MINUTES"] = 30
+    with monkeypatch.context() as later:
+        later.setattr(clock, "now_ms", lambda: now() + 15 * 60_000 + 1000)
+        own = client.post(f"/api/serials/{sid}/undo", json={"reason": "x"}, headers=bearer(alice))
+    assert own.status_code == 200
+    client.post(f"/api/serials/{sid}/advance", headers=bearer(alice))
     own = client.post(f"/api/serials/{sid}/undo", json={"reason": "x"}, headers=bearer(alice))
     assert own.status_code == 200
     client.post(f"/api/serials/{sid}/advance", headers=bearer(alice))

@@ -20,7 +20,7 @@ def test_hold_answers_the_held_serial_and_records_it(client, held):
     assert list(body) == ["id", "jobId", "pathId", "currentStepIndex", "currentStepId", "status",
                           "reworkCount", "hold", "createdAt", "updatedAt", "steps"]
     assert body["hold"]["reason"] == "suspect" and body["hold"]["note"] == "chatter"
-    assert body["hold"]["since"] == body["updatedAt"]
+    assert before["updatedAt"] <= body["hold"]["since"] <= body["updatedAt"]
     assert body["steps"] == before["steps"]
     assert events(client, sid)[-1]["data"] == {"reason": "suspect", "note": "chatter",
                                                "atStepIndex": 3, "atStep": "Paint"}
