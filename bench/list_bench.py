@@ -9,6 +9,8 @@ port) and measures `GET /api/serials?jobId=<job>`:
   through their cursors (found by following `next` links); the median of
   `--rounds` requests, interleaved round by round across N so that
   background load hits every N alike, and each median's ratio to N's first;
+  the same for `stepId=<the path's step>` ("what waits at my station"), where
+  every tenth serial is scrapped there, so that the filter skips it;
 - the whole list (no `limit`): the median time of `--full-rounds` requests
   and the serving worker's peak RSS growth (VmHWM in /proc/<pid>/status of
   every worker, before and after).
@@ -49,38 +51,51 @@ PAGE = 100
 ROWS_PER_INSERT = 1000
 
 
-def serial_rows(job_id: str, path_id: str, first: int, count: int):
-    """Yield `count` serial rows numbered from `first`, all at step 0, in progress."""
+def serial_rows(job_id: str, path_id: str, step_id: str, first: int, count: int):
+    """Yield `count` serial rows numbered from `first`, all at step 0: every tenth scrapped
+    there, the others in progress."""
     stamp = clock.now_ms()
     for number in range(first, first + count):
-        yield {"id": f"SN-{number:05d}", "number": number, "job": job_id, "path": path_id,
-               "current_step_index": 0, "status": "in_progress", "created_at": stamp,
-               "updated_at": stamp}
+        yield {"id": f"SN-{number:05d}", "number": number, "job_id": job_id, "path_id": path_id,
+               "current_step_index": 0, "current_step_id": step_id,
+               "status": "scrapped" if number % 10 == 0 else "in_progress",
+               "created_at": stamp, "updated_at": stamp}
 
 
-def seed_job(size: int, first: int) -> str:
-    """Insert a job, a one-step path and `size` serials from number `first`; return the job id."""
+def waiting(size: int, first: int) -> int:
+    """How many of the serials numbered `first`..`first + size - 1` are in progress."""
+    return size - ((first + size - 1) // 10 - (first - 1) // 10)
+
+
+def seed_job(size: int, first: int) -> tuple[str, str]:
+    """Insert a job, a one-step path and `size` serials from number `first`; return the job
+    and step ids."""
     job = job_service.create_job({"name": f"BENCH-{size}", "goal_quantity": size})
     path = path_service.create_path({"job_id": job["id"], "name": "Main Route",
                                      "goal_quantity": size, "advancement_mode": "strict",
                                      "steps": [{"name": "Cut", "optional": False,
                                                 "dependency_type": "preferred"}]})
+    step_id = path["steps"][0]["id"]
     with db.atomic():
-        for batch in chunked(serial_rows(job["id"], path["id"], first, size), ROWS_PER_INSERT):
+        for batch in chunked(serial_rows(job["id"], path["id"], step_id, first, size),
+                             ROWS_PER_INSERT):
             Serial.insert_many(batch).execute()
         Sequence.insert(name="serial", value=first + size - 1).on_conflict(
             conflict_target=[Sequence.name], update={Sequence.value: first + size - 1}).execute()
-    return job["id"]
+    return job["id"], step_id
 
 
-def seed(sizes, url: str) -> dict[int, str]:
-    """Seed one job per size into the database at `url` (schema made by this code)."""
+def seed(sizes, url: str) -> dict[int, dict]:
+    """Seed one job per size into the database at `url` (schema made by this code); return
+    per size the filters of its pages (`jobId`, `stepId`) and their item counts."""
     create_app({"DATABASE_URL": url}, upgrade_schema=True)
     jobs, first = {}, 1
     with db.connection_context():
         for size in sizes:
             started = time.perf_counter()
-            jobs[size] = seed_job(size, first)
+            job_id, step_id = seed_job(size, first)
+            jobs[size] = {"jobId": ({"jobId": job_id}, size),
+                          "stepId": ({"stepId": step_id}, waiting(size, first))}
             first += size
             print(f"seeded {size:>9,} serials in {time.perf_counter() - started:.1f} s",
                   flush=True)
@@ -96,15 +111,15 @@ def seed_baseline(path: Path, size: int) -> str:
     database = make_database(f"sqlite:///{path}")
     db.initialize(database)
     with db.connection_context():
-        job_id = seed_job(size, 1)
+        job_id, _ = seed_job(size, 1)
     database.close_all()
     return job_id
 
 
-def cursor_after(session, base: str, job_id: str, position: int, cursor=None, seen=0) -> str:
-    """The cursor after the first `position` serials of the job, following `next` links."""
+def cursor_after(session, base: str, where: dict, position: int, cursor=None, seen=0) -> str:
+    """The cursor after the first `position` serials `where` lists, following `next` links."""
     while seen < position:
-        params = {"jobId": job_id, "limit": min(1000, position - seen)}
+        params = {**where, "limit": min(1000, position - seen)}
         if cursor:
             params["cursor"] = cursor
         response = session.get(f"{base}/api/serials", params=params, timeout=30)
@@ -122,21 +137,22 @@ def timed(session, url: str, params: dict, items: int) -> float:
     return elapsed
 
 
-def page_medians(base: str, jobs: dict[int, str], rounds: int) -> dict[int, dict[str, float]]:
-    """Median seconds per N of the first, a middle and the last page of 100."""
+def page_medians(base: str, pages: dict[int, tuple[dict, int]],
+                 rounds: int) -> dict[int, dict[str, float]]:
+    """Median seconds per N of the first, a middle and the last page of 100 of one filter
+    (`pages`: per N, the filter and how many serials it lists)."""
     url = f"{base}/api/serials"
     with requests.Session() as session:
         cursors = {}
-        for size, job_id in jobs.items():
-            middle = cursor_after(session, base, job_id, size // 2)
-            last = cursor_after(session, base, job_id, size - PAGE, middle, size // 2)
+        for size, (where, count) in pages.items():
+            middle = cursor_after(session, base, where, count // 2)
+            last = cursor_after(session, base, where, count - PAGE, middle, count // 2)
             cursors[size] = {"first": None, "middle": middle, "last": last}
-        samples = {size: {kind: [] for kind in cursors[size]} for size in jobs}
+        samples = {size: {kind: [] for kind in cursors[size]} for size in pages}
         for _ in range(rounds + 3):
-            for size, job_id in jobs.items():
+            for size, (where, _) in pages.items():
                 for kind, cursor in cursors[size].items():
-                    params = {"jobId": job_id, "limit": PAGE, **({"cursor": cursor} if cursor
-                                                                  else {})}
+                    params = {**where, "limit": PAGE, **({"cursor": cursor} if cursor else {})}
                     samples[size][kind].append(timed(session, url, params, PAGE))
     return {size: {kind: statistics.median(values[3:]) for kind, values in kinds.items()}
             for size, kinds in samples.items()}
@@ -218,6 +234,7 @@ def print_plans() -> None:
              ("serials", serial_list(), (0,)), ("serials jobId", serial_list(job_id="j"), (0,)),
              ("serials pathId", serial_list(path_id="p"), (0,)),
              ("serials status", serial_list(status="completed"), (0,)),
+             ("serials stepId", serial_list(step_id="s"), (0,)),
              ("serials updatedAfter", serial_list(updated_after=0), (0,))]
     with db.connection_context():
         for name, keyset, after in cases:
@@ -228,21 +245,28 @@ def print_plans() -> None:
                 print(f"{name:<22} {label:<15} {plan}")
 
 
-def report(pages: dict, full: dict, baseline_size: int) -> None:
-    """Print the page medians and ratios, the whole-list figures and the goals."""
+def report_pages(name: str, pages: dict) -> None:
+    """Print one filter's page medians, their ratios to the smallest N, and the goal."""
     smallest = min(pages)
-    print(f"\n{'serials':>10} {'first ms':>9} {'middle ms':>9} {'last ms':>8}"
+    print(f"\n{name:>10} {'first ms':>9} {'middle ms':>9} {'last ms':>8}"
           f"  ratios to N={smallest:,}")
     for size, kinds in pages.items():
         ratios = " / ".join(f"{kinds[k] / pages[smallest][k]:.2f}" for k in kinds)
         print(f"{size:>10,} {kinds['first'] * 1e3:>9.2f} {kinds['middle'] * 1e3:>9.2f} "
               f"{kinds['last'] * 1e3:>8.2f}  {ratios}")
+    worst = max(pages[max(pages)][k] / pages[smallest][k] for k in pages[smallest])
+    print(f"{name} page at N={max(pages):,} vs N={smallest:,}: worst ratio {worst:.2f} "
+          "(goal <= 1.5)")
+
+
+def report(pages: dict, full: dict, baseline_size: int) -> None:
+    """Print the page medians and ratios of each filter, the whole-list figures and the goals."""
+    for name, by_size in pages.items():
+        report_pages(name, by_size)
     print(f"\n{'whole list':>20} {'seconds':>8} {'MB':>7} {'RSS growth MB':>13}")
     for name, figures in full.items():
         print(f"{name:>20} {figures['seconds']:>8.3f} {figures['mb']:>7.1f} "
               f"{figures['rss_growth_mb']:>13.1f}")
-    worst = max(pages[max(pages)][k] / pages[smallest][k] for k in pages[smallest])
-    print(f"\npage at N={max(pages):,} vs N={smallest:,}: worst ratio {worst:.2f} (goal <= 1.5)")
     if "baseline" in full:
         ours = full[f"this code {baseline_size:,}"]
         speedup = full["baseline"]["seconds"] / ours["seconds"]
@@ -268,8 +292,8 @@ def main() -> None:
         server = Gunicorn(directory / "bench.db", workers=2)
         servers = [server]
         try:
-            targets = {f"this code {size:,}": (server, job_id, size)
-                       for size, job_id in jobs.items()}
+            targets = {f"this code {size:,}": (server, filters["jobId"][0]["jobId"], size)
+                       for size, filters in jobs.items()}
             if args.baseline and baseline_size in jobs:
                 old = baseline_server(args.baseline, directory)
                 servers.append(old)
@@ -278,7 +302,9 @@ def main() -> None:
             for target in servers:
                 warm_up(target)
             full = full_medians(targets, args.full_rounds)
-            pages = page_medians(server.base, jobs, args.rounds)
+            pages = {name: page_medians(server.base, {size: filters[name]
+                                                      for size, filters in jobs.items()},
+                                        args.rounds) for name in ("jobId", "stepId")}
         finally:
             for target in servers:
                 target.stop()

@@ -39,7 +39,7 @@ def make_job(base: str, size: int) -> str:
             serial_service.create_serials(job["id"], path["id"], size)
             with db.atomic():
                 Serial.update(status="completed", current_step_index=-1).where(
-                    (Serial.job == job["id"]) & (Serial.number % 2 == 0)).execute()
+                    (Serial.job_id == job["id"]) & (Serial.number % 2 == 0)).execute()
     return job["id"]
 
 

@@ -60,3 +60,9 @@ class ServiceUnavailable(ApiError):
 
     def __init__(self):
         super().__init__("Service Unavailable")
+
+
+class Forbidden(ApiError):
+    """403: the actor's role may call the route but not do this (Undo's planner rule)."""
+
+    status = 403

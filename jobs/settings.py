@@ -94,6 +94,7 @@ APP = [
     Setting("AUTH_REQUIRED", flag, "false"),
     Setting("IDEMPOTENCY_KEY_HOURS", positive, "24"),
     Setting("SQLITE_SYNCHRONOUS", lowered(one_of("full", "normal")), "full"),
+    Setting("UNDO_MINUTES", positive, "15"),
 ]
 GUNICORN = [
     Setting("LOG_FORMAT", one_of("text", "json"), "text"),

@@ -3,7 +3,15 @@
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 SCRAPPED = "scrapped"
-SERIAL_STATUSES = (IN_PROGRESS, COMPLETED, SCRAPPED)
+ON_HOLD = "on_hold"
+VOIDED = "voided"
+SERIAL_STATUSES = (IN_PROGRESS, ON_HOLD, COMPLETED, SCRAPPED, VOIDED)
+
+# A step's state for one serial (docs/api.md, Serial, extended).
+PENDING, CURRENT, DONE, SKIPPED, DEFERRED, WAIVED = (
+    "pending", "current", "done", "skipped", "deferred", "waived")
+STEP_STATES = (PENDING, CURRENT, DONE, SKIPPED, DEFERRED, WAIVED)
+HOLD_REASONS = ("suspect", "awaiting_material", "awaiting_decision", "other")
 
 SCRAP_REASONS = ("out_of_tolerance", "process_defect", "damaged", "operator_error", "other")
 ADVANCEMENT_MODES = ("strict", "flexible", "per_step")

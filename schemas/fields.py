@@ -284,8 +284,9 @@ class QueryInteger(WireField):
 class Timestamp(fields.Field):
     """Milliseconds since the Unix epoch (int) dumped as `2024-01-20T16:45:00.000Z`."""
 
-    def _serialize(self, value, attr, obj, **kwargs) -> str:
-        return format_timestamp(value)
+    def _serialize(self, value, attr, obj, **kwargs) -> str | None:
+        # None: an optional timestamp not set (an event's `scannedAt`), omitted by the schema.
+        return None if value is None else format_timestamp(value)
 
 
 @lru_cache(maxsize=4096)
@@ -302,3 +303,13 @@ def format_timestamp(millis: int) -> str:
 @lru_cache(maxsize=4096)
 def _second(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
+KEY_MAX = 255
+
+
+def valid_key(key) -> bool:
+    """Whether `key` is an idempotency key: 1 to 255 visible ASCII characters (docs/api.md,
+    Retries and concurrency; Scans)."""
+    return isinstance(key, str) and 0 < len(key) <= KEY_MAX \
+        and all("!" <= char <= "~" for char in key)

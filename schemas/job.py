@@ -71,24 +71,46 @@ def percent_field() -> fields.Raw:
     return fields.Raw(data_key="percentComplete", required=True, metadata={"type": "number"})
 
 
+def yield_field() -> fields.Raw:
+    """`firstPassYield`: 1 decimal, absent while nothing is completed (`progress.percent`)."""
+    return fields.Raw(data_key="firstPassYield", metadata={"type": "number"})
+
+
+class StepProgressSchema(WireSchema):
+    """One step of a path's progress: the serials waiting, held and deferred there."""
+
+    step_id = fields.String(data_key="stepId", required=True)
+    name = fields.String(required=True)
+    waiting = fields.Integer(required=True)
+    on_hold = fields.Integer(data_key="onHold", required=True)
+    deferred = fields.Integer(required=True)
+
+
 class PathProgressSchema(WireSchema):
-    """One entry of `progress.pathProgress`."""
+    """One entry of `progress.pathProgress` (docs/api.md, Progress, extended)."""
 
     path_id = fields.String(data_key="pathId", required=True)
     path_name = fields.String(data_key="pathName", required=True)
     goal = fields.Integer(required=True)
     completed = fields.Integer(required=True)
+    on_hold = fields.Integer(data_key="onHold", required=True)
+    reworked = fields.Integer(required=True)
     percent_complete = percent_field()
+    first_pass_yield = yield_field()
+    steps = fields.List(fields.Nested(StepProgressSchema), required=True)
 
 
 class ProgressSchema(WireSchema):
-    """Get Job's `progress` object (docs/api.md: Get Job)."""
+    """Get Job's `progress` object (docs/api.md: Get Job; Progress, extended)."""
 
     total_goal = fields.Integer(data_key="totalGoal", required=True)
     total_completed = fields.Integer(data_key="totalCompleted", required=True)
     total_in_progress = fields.Integer(data_key="totalInProgress", required=True)
+    total_on_hold = fields.Integer(data_key="totalOnHold", required=True)
     total_scrapped = fields.Integer(data_key="totalScrapped", required=True)
+    total_reworked = fields.Integer(data_key="totalReworked", required=True)
     percent_complete = percent_field()
+    first_pass_yield = yield_field()
     path_progress = fields.List(
         fields.Nested(PathProgressSchema), data_key="pathProgress", required=True
     )

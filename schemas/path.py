@@ -3,6 +3,7 @@ from marshmallow import ValidationError, fields
 
 from jobs.vocabulary import ADVANCEMENT_MODES, DEPENDENCY_TYPES
 from schemas.base import WireSchema
+from schemas.checks import Checks, CheckSchema
 from schemas.fields import (
     Boolean,
     Choice,
@@ -70,6 +71,7 @@ class StepSchema(WireSchema):
     location = fields.String()
     optional = fields.Boolean(required=True)
     dependency_type = Choice(DEPENDENCY_TYPES, data_key="dependencyType", required=True)
+    checks = fields.List(fields.Nested(CheckSchema), required=True)
 
 
 class PathSchema(WireSchema):
@@ -88,7 +90,7 @@ class PathSchema(WireSchema):
 class StepCreateSchema(WireSchema):
     """One item of Create Path's `steps`, checked in the documented order.
 
-    `location` is not in docs/api.md's message list; its check comes last.
+    `location` is not in docs/api.md's message list; its check comes before `checks`.
     """
 
     name = Name(required=True)
@@ -97,6 +99,7 @@ class StepCreateSchema(WireSchema):
     )
     optional = Boolean(load_default=False)
     location = PlainString()
+    checks = Checks(load_default=list)
 
 
 class PathCreateSchema(WireSchema):

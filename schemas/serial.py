@@ -1,27 +1,67 @@
 """Serial request and response schemas (docs/api.md: Serial)."""
 from marshmallow import fields
 
-from jobs.vocabulary import SCRAP_REASONS, SERIAL_STATUSES
+from jobs.vocabulary import SCRAP_REASONS, SERIAL_STATUSES, STEP_STATES
 from schemas.base import WireSchema
-from schemas.fields import Choice, JsonInteger, PlainString, Reference, StepIndex, Timestamp
+from schemas.fields import Choice, JsonInteger, Reference, Timestamp
 from schemas.query import PageQuerySchema, QueryText, QueryTimestamp
 
 MAX_BATCH = 10000
-NOTE_MAX = 1000
+
+
+class HoldSchema(WireSchema):
+    """A held serial's `hold` (documentation of `Hold`'s shape)."""
+
+    reason = fields.String(required=True)
+    note = fields.String()
+    failed_checks = fields.List(fields.String(), data_key="failedChecks")
+    since = Timestamp(required=True)
+
+
+class Hold(fields.Nested):
+    """`hold`: the row's `hold_*` columns while set (docs/api.md, Serial, extended)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(HoldSchema, attribute="hold_reason", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        hold = {"reason": value, "note": obj.get("hold_note"),
+                "failed_checks": obj.get("hold_failed_checks"), "since": obj.get("hold_since")}
+        return self.schema.dump(hold)
 
 
 class SerialSchema(WireSchema):
-    """A Serial as sent to clients, fields in the documented order."""
+    """A Serial as sent to clients (lists, Create Serials), fields in the documented order."""
 
     id = fields.String(required=True)
     job_id = fields.String(data_key="jobId", required=True)
     path_id = fields.String(data_key="pathId", required=True)
     current_step_index = fields.Integer(data_key="currentStepIndex", required=True)
+    current_step_id = fields.String(data_key="currentStepId")
     status = Choice(SERIAL_STATUSES, required=True)
+    rework_count = fields.Integer(data_key="reworkCount", required=True)
+    hold = Hold()
     scrap_reason = Choice(SCRAP_REASONS, data_key="scrapReason")
     scrap_note = fields.String(data_key="scrapNote")
     created_at = Timestamp(data_key="createdAt", required=True)
     updated_at = Timestamp(data_key="updatedAt", required=True)
+
+
+class SerialStepSchema(WireSchema):
+    """One item of a serial's `steps`: the step, its state for this serial, its visits."""
+
+    step_id = fields.String(data_key="stepId", required=True)
+    name = fields.String(required=True)
+    state = Choice(STEP_STATES, required=True)
+    visits = fields.Integer(required=True)
+
+
+class SerialDetailSchema(SerialSchema):
+    """Get Serial and every move's answer: the Serial, then `steps`."""
+
+    steps = fields.List(fields.Nested(SerialStepSchema), required=True)
 
 
 class SerialCreateSchema(WireSchema):
@@ -37,7 +77,8 @@ class SerialCreateSchema(WireSchema):
 class SerialListSchema(PageQuerySchema):
     """GET /api/serials query: `limit`, `cursor`, then the optional filters, all ANDed.
 
-    `jobId`, `pathId`, `status`: exact; `updatedAfter`: only serials updated later.
+    `jobId`, `pathId`, `status`, `stepId`: exact; `updatedAfter`: only serials updated
+    later. `stepId` without `status`: the serials `in_progress` or `on_hold` there.
     """
 
     job_id = QueryText(data_key="jobId")
@@ -45,16 +86,6 @@ class SerialListSchema(PageQuerySchema):
     status = Choice(SERIAL_STATUSES)
     updated_after = QueryTimestamp(data_key="updatedAfter", metadata={
         "description": "Only serials whose `updatedAt` is later than this."})
-
-
-class ScrapSchema(WireSchema):
-    """POST /api/serials/{id}/scrap body: `reason` (required), `note` (optional)."""
-
-    reason = Choice(SCRAP_REASONS, required=True)
-    note = PlainString(maximum=NOTE_MAX)
-
-
-class AdvanceSchema(WireSchema):
-    """POST /api/serials/{id}/advance body (optional): `expectedStepIndex`, an integer >= 0."""
-
-    expected_step_index = StepIndex(data_key="expectedStepIndex")
+    step_id = QueryText(data_key="stepId", metadata={
+        "description": "Serials whose current step it is: `in_progress` or `on_hold`, "
+                       "or of `status` when given (docs/api.md, Scans)."})

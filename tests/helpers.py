@@ -182,3 +182,18 @@ def reuse_url_builders() -> None:
         return built[key]
 
     Rule._compile_builder = reused
+
+
+def upgraded_serial(serial: dict, all_steps: list[dict]) -> dict:
+    """An old serial as the API shows it after migration 0006: as before, plus the new fields."""
+    steps = sorted((s for s in all_steps if s["path_id"] == serial["path_id"]),
+                   key=lambda s: s["order"])
+    at = serial["current_step_index"]
+    shown = {**wire(serial), "reworkCount": 0}
+    if at >= 0:
+        shown["currentStepId"] = steps[at]["id"]
+    plan = [("done", 1) if at == -1 or i < at else ("current", 1) if i == at else ("pending", 0)
+            for i in range(len(steps))]
+    shown["steps"] = [{"stepId": s["id"], "name": s["name"], "state": state, "visits": visits}
+                      for s, (state, visits) in zip(steps, plan, strict=True)]
+    return shown

@@ -39,6 +39,20 @@ PROTECTED = [(m, u, r) for m, u, r in ROUTES if r is not None]
 OPEN = [(m, u) for m, u, r in ROUTES if r is None and u != "/serials/missing/record"]
 
 
+# The floor's real day (docs/api.md): each move and the role it needs.
+FLOOR_ROUTES = {
+    ("POST", "/api/serials/missing/steps/missing/complete"): "operator",
+    ("POST", "/api/serials/missing/steps/missing/waive"): "planner",
+    ("POST", "/api/serials/missing/rework"): "operator",
+    ("POST", "/api/serials/missing/undo"): "operator",
+    ("POST", "/api/serials/void"): "planner",
+    ("POST", "/api/serials/missing/hold"): "operator",
+    ("POST", "/api/serials/missing/release"): "planner",
+}
+# Scans (docs/api.md, Scans: many parts at once, and offline replay).
+SCANS_ROUTES = {("GET", "/api/lookup"): "viewer", ("POST", "/api/scans"): "operator"}
+
+
 def test_every_route_declares_the_documented_role():
     roles = {(method, url): role for method, url, role in ROUTES}
     assert roles == {
@@ -55,6 +69,7 @@ def test_every_route_declares_the_documented_role():
         ("GET", "/api/serials/missing/history"): "viewer",
         ("POST", "/api/serials"): "operator", ("POST", "/api/serials/missing/advance"): "operator",
         ("POST", "/api/serials/missing/scrap"): "operator",
+        **FLOOR_ROUTES, **SCANS_ROUTES,
         ("POST", "/api/jobs"): "planner", ("PUT", "/api/jobs/missing"): "planner",
         ("PATCH", "/api/jobs/missing"): "planner", ("DELETE", "/api/jobs/missing"): "planner",
         ("POST", "/api/paths"): "planner", ("PUT", "/api/paths/missing"): "planner",

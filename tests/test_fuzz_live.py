@@ -45,6 +45,14 @@ REQUEST_LINE_LIMIT = 8190
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance,
           positive_data_acceptance, negative_data_rejection]
+# Operations with 400s that no JSON Schema can state (docs/api.md, The floor's real day): a
+# range that is the serial's own (`toStepIndex`), the checks of the step being left
+# (`results`), a check's limits against each other and its name against its neighbours'.
+# Their schema-valid cases may be refused; every other check still applies.
+STATE_RULES = {"/api/paths", "/api/serials/{serial_id}/advance",
+               "/api/serials/{serial_id}/rework", "/api/serials/{serial_id}/release",
+               "/api/serials/{serial_id}/steps/{step_id}/complete", "/api/serials/void",
+               "/api/serials/{serial_id}/scrap"}
 
 
 # The planner token of the running server, for the auth provider below.
@@ -121,8 +129,14 @@ def existing_serial(server, http) -> str:
     return create(server, http, "/api/serials", body)[0]["id"]
 
 
+def existing_step(server, http) -> str:
+    path = http.get(f"{server.base}/api/paths/{existing_path(server, http)}", timeout=10).json()
+    return path["steps"][0]["id"]
+
+
 # Path parameter -> a function that creates such an object and returns its id.
-EXISTING = {"job_id": existing_job, "path_id": existing_path, "serial_id": existing_serial}
+EXISTING = {"job_id": existing_job, "path_id": existing_path, "serial_id": existing_serial,
+            "step_id": existing_step}
 
 
 def real_cursor(server, http, path: str, query: dict) -> str | None:
@@ -172,7 +186,9 @@ def test_every_operation_keeps_the_contract(case, server, http, planner):
     authorized = (case.headers or {}).get("Authorization") == PENDING
     if authorized:
         case.headers["Authorization"] = f"Bearer {CREDENTIALS['token']}"
-    response = case.call_and_validate(base_url=server.base, session=http, checks=CHECKS,
+    checks = [check for check in CHECKS if check is not positive_data_acceptance
+              or case.path not in STATE_RULES]
+    response = case.call_and_validate(base_url=server.base, session=http, checks=checks,
                                       timeout=10)
     if authorized:
         assert response.status_code != 401, response.text

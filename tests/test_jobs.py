@@ -118,8 +118,8 @@ def test_get_job_without_paths(client, job):
     assert response.json == {
         **job, "paths": [],
         "progress": {
-            "totalGoal": 50, "totalCompleted": 0, "totalInProgress": 0, "totalScrapped": 0,
-            "percentComplete": 0, "pathProgress": [],
+            "totalGoal": 50, "totalCompleted": 0, "totalInProgress": 0, "totalOnHold": 0,
+            "totalScrapped": 0, "totalReworked": 0, "percentComplete": 0, "pathProgress": [],
         },
     }
     assert list(response.json)[-2:] == ["paths", "progress"]

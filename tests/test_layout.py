@@ -47,6 +47,7 @@ def documented_routes() -> set[tuple[str, str]]:
     text = (ROOT / "docs" / "api.md").read_text()
     found = set()
     for methods, path in re.findall(r"^### ([A-Z/]+) (/\S+)", text, re.MULTILINE):
+        path = re.sub(r"\{[^{}]+\}", "{id}", path)
         found.update((method, path) for method in methods.split("/"))
     return found
 

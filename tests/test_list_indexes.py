@@ -72,15 +72,21 @@ def declared_indexes(model) -> set[tuple]:
             for index in model._meta.fields_to_index()}
 
 
-def migrated_indexes(table: str, primary_key: str) -> set[tuple]:
+def primary_key_columns(model) -> list[str]:
+    key = model._meta.primary_key
+    names = getattr(key, "field_names", None) or (key.name,)
+    return [model._meta.fields[name].column_name for name in names]
+
+
+def migrated_indexes(table: str, primary_key: list[str]) -> set[tuple]:
     return {(tuple(index.columns), index.unique) for index in db.get_indexes(table)
-            if index.columns != [primary_key]}
+            if index.columns != primary_key}
 
 
 def test_migrations_make_exactly_the_indexes_the_models_declare(app):
     with db.connection_context():
         for model in [*MODELS, Secret]:
-            table, key = model._meta.table_name, model._meta.primary_key.column_name
+            table, key = model._meta.table_name, primary_key_columns(model)
             assert migrated_indexes(table, key) == declared_indexes(model), table
 
 

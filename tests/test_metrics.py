@@ -82,7 +82,7 @@ def test_serials_by_status_are_counted_at_scrape_time(client, path, make_serials
         client.post(f"/api/serials/{serials[1]['id']}/advance")
     text = scrape(client)
     assert {status: value(text, "jobs_serials", status=status) for status in SERIAL_STATUSES} == {
-        "in_progress": 2, "completed": 1, "scrapped": 1}
+        "in_progress": 2, "on_hold": 0, "completed": 1, "scrapped": 1, "voided": 0}
     assert label_values(text, "status") >= set(SERIAL_STATUSES)
 
 

@@ -193,7 +193,7 @@ def test_api_page_is_self_contained_html(client):
 def test_query_and_capped_string_messages_are_documented(document):
     listing = document["paths"]["/api/serials"]["get"]["responses"]["400"]
     examples = listing["content"]["application/json"]["examples"]
-    assert "status must be one of: in_progress, completed, scrapped" in examples
+    assert "status must be one of: in_progress, on_hold, completed, scrapped, voided" in examples
     scrap = document["paths"]["/api/serials/{serial_id}/scrap"]["post"]
     examples = scrap["responses"]["400"]["content"]["application/json"]["examples"]
     assert "note must be at most 1000 characters" in examples
@@ -218,14 +218,15 @@ LIST_400 = {
         "{field} must be given at most once", "limit must be an integer from 1 to 1000",
         "cursor is not valid", "jobId must not contain NUL characters",
         "pathId must not contain NUL characters",
-        "status must be one of: in_progress, completed, scrapped",
-        "updatedAfter must be a timestamp like 2024-01-20T16:45:00.000Z"],
+        "status must be one of: in_progress, on_hold, completed, scrapped, voided",
+        "updatedAfter must be a timestamp like 2024-01-20T16:45:00.000Z",
+        "stepId must not contain NUL characters"],
 }
 
 
 @pytest.mark.parametrize("path,filters", [
     ("/api/jobs", ["q", "jiraTicketKey", "updatedAfter"]),
-    ("/api/serials", ["jobId", "pathId", "status", "updatedAfter"]),
+    ("/api/serials", ["jobId", "pathId", "status", "updatedAfter", "stepId"]),
 ])
 def test_lists_document_limit_cursor_filters_and_the_link_header(document, path, filters):
     listing = document["paths"][path]["get"]
@@ -245,7 +246,12 @@ def test_lists_document_limit_cursor_filters_and_the_link_header(document, path,
 
 
 POSTS = [("/api/jobs", "post"), ("/api/paths", "post"), ("/api/serials", "post"),
-         ("/api/serials/{serial_id}/advance", "post"), ("/api/serials/{serial_id}/scrap", "post")]
+         ("/api/serials/{serial_id}/advance", "post"), ("/api/serials/{serial_id}/scrap", "post"),
+         ("/api/serials/{serial_id}/steps/{step_id}/complete", "post"),
+         ("/api/serials/{serial_id}/steps/{step_id}/waive", "post"),
+         ("/api/serials/{serial_id}/rework", "post"), ("/api/serials/{serial_id}/undo", "post"),
+         ("/api/serials/void", "post"), ("/api/serials/{serial_id}/hold", "post"),
+         ("/api/serials/{serial_id}/release", "post"), ("/api/scans", "post")]
 
 
 def examples_of(operation: dict, status: str) -> list[str]:

@@ -27,15 +27,17 @@ def test_create_path_full(client, job):
         job["id"], "Main Route", 10, "per_step")
     assert path["createdAt"] == path["updatedAt"]
     assert [list(step) for step in path["steps"]] == [
-        ["id", "name", "order", "location", "optional", "dependencyType"],
-        ["id", "name", "order", "optional", "dependencyType"],
-        ["id", "name", "order", "optional", "dependencyType"],
+        ["id", "name", "order", "location", "optional", "dependencyType", "checks"],
+        ["id", "name", "order", "optional", "dependencyType", "checks"],
+        ["id", "name", "order", "optional", "dependencyType", "checks"],
     ]
     assert [{k: v for k, v in s.items() if k != "id"} for s in path["steps"]] == [
         {"name": "Cut", "order": 0, "location": "Saw 1", "optional": False,
-         "dependencyType": "preferred"},
-        {"name": "Mill", "order": 1, "optional": False, "dependencyType": "physical"},
-        {"name": "Inspect", "order": 2, "optional": True, "dependencyType": "completion_gate"},
+         "dependencyType": "preferred", "checks": []},
+        {"name": "Mill", "order": 1, "optional": False, "dependencyType": "physical",
+         "checks": []},
+        {"name": "Inspect", "order": 2, "optional": True, "dependencyType": "completion_gate",
+         "checks": []},
     ]
     assert all(re.fullmatch(r"step_[A-Za-z0-9_-]{12}", s["id"]) for s in path["steps"])
     assert client.get(f"/api/paths/{path['id']}").json == path

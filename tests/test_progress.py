@@ -28,23 +28,30 @@ def test_progress_counts_per_status_and_path(client, job, path, make_path, make_
     advance_to_end(client, main[:2] + extra[:1])
     client.post(f"/api/serials/{main[2]}/advance")
     client.post(f"/api/serials/{main[3]}/scrap", json={"reason": "damaged"})
+    def steps(of, waiting):
+        return [{"stepId": step["id"], "name": step["name"], "waiting": count, "onHold": 0,
+                 "deferred": 0} for step, count in zip(of["steps"], waiting, strict=True)]
+
     assert progress(client, job["id"]) == {
-        "totalGoal": 50, "totalCompleted": 3, "totalInProgress": 4, "totalScrapped": 1,
-        "percentComplete": 6,
+        "totalGoal": 50, "totalCompleted": 3, "totalInProgress": 4, "totalOnHold": 0,
+        "totalScrapped": 1, "totalReworked": 0, "percentComplete": 6, "firstPassYield": 100,
         "pathProgress": [
             {"pathId": path["id"], "pathName": "Main Route", "goal": 10, "completed": 2,
-             "percentComplete": 20},
+             "onHold": 0, "reworked": 0, "percentComplete": 20, "firstPassYield": 100,
+             "steps": steps(path, [2, 1, 0])},
             {"pathId": rework["id"], "pathName": "Rework", "goal": 3, "completed": 1,
-             "percentComplete": 33.33},
+             "onHold": 0, "reworked": 0, "percentComplete": 33.33, "firstPassYield": 100,
+             "steps": steps(rework, [1, 0, 0])},
         ],
     }
 
 
 def test_path_without_serials_and_renamed_path(client, job, path):
     client.put(f"/api/paths/{path['id']}", json={"name": "Renamed", "goalQuantity": 7})
-    assert progress(client, job["id"])["pathProgress"] == [
-        {"pathId": path["id"], "pathName": "Renamed", "goal": 7, "completed": 0,
-         "percentComplete": 0},
+    shown = progress(client, job["id"])["pathProgress"]
+    assert [{k: v for k, v in p.items() if k != "steps"} for p in shown] == [
+        {"pathId": path["id"], "pathName": "Renamed", "goal": 7, "completed": 0, "onHold": 0,
+         "reworked": 0, "percentComplete": 0},
     ]
 
 
@@ -83,6 +90,6 @@ def test_progress_counts_in_sql_without_loading_serials(client, job, path, make_
     make_serials(path, 5)
     with caplog.at_level(logging.DEBUG, logger="peewee"):
         assert progress(client, job["id"])["totalInProgress"] == 5
-    serial_queries = [r.getMessage() for r in caplog.records if '"serial"' in r.getMessage()]
-    assert len(serial_queries) == 1
-    assert serial_queries[0].count('SELECT COUNT(*) FROM "serial"') == 3
+    serial_queries = [r.getMessage() for r in caplog.records if '"serial' in r.getMessage()]
+    assert len(serial_queries) == 4
+    assert all("COUNT(*)" in query for query in serial_queries)

@@ -12,7 +12,7 @@ import pytest
 
 from jobs.store.db import db
 from jobs.store.schema import MIGRATIONS, SchemaError, code_version
-from tests.helpers import load_release, migrate, table_rows, wire
+from tests.helpers import load_release, migrate, table_rows, upgraded_serial, wire
 from tests.live import ROOT
 
 
@@ -32,11 +32,13 @@ def test_release1_database_upgrades_and_every_row_is_found(release1_url, make_ap
     for path in before["path"]:
         steps = sorted((s for s in before["process_step"] if s["path_id"] == path["id"]),
                        key=lambda s: s["order"])
-        expected = {**wire(path), "steps": [wire(s, drop=("path_id",)) for s in steps]}
+        expected = {**wire(path), "steps": [{**wire(s, drop=("path_id",)), "checks": []}
+                                            for s in steps]}
         assert client.get(f"/api/paths/{path['id']}").json == {
             key: expected[key] for key in client.get(f"/api/paths/{path['id']}").json}
     for serial in before["serial"]:
-        assert client.get(f"/api/serials/{serial['id']}").json == wire(serial)
+        assert client.get(f"/api/serials/{serial['id']}").json == upgraded_serial(
+            serial, before["process_step"])
     assert len(client.get("/api/jobs").json) == len(before["job"])
     assert len(client.get("/api/serials").json) == len(before["serial"])
     job = before["serial"][0]

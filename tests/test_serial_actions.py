@@ -9,8 +9,9 @@ REASON_MESSAGE = ("reason must be one of: out_of_tolerance, process_defect, dama
 
 
 @pytest.fixture
-def serial(path, make_serials):
-    return make_serials(path)[0]
+def serial(client, path, make_serials):
+    """A new serial as Get Serial shows it (with `steps`)."""
+    return stored(client, "serials", make_serials(path)[0]["id"])
 
 
 def advance(client, serial_id):
@@ -26,8 +27,11 @@ def test_advance_walks_the_steps_then_completes(client, path, serial):
         assert stored(client, "serials", serial["id"]) == response.json
     assert indexes == [(1, "in_progress"), (2, "in_progress"), (-1, "completed")]
     final = stored(client, "serials", serial["id"])
-    assert final == {**serial, "currentStepIndex": -1, "status": "completed",
-                     "updatedAt": final["updatedAt"]}
+    done = [{**step, "state": "done", "visits": 1} for step in serial["steps"]]
+    expected = {**serial, "currentStepIndex": -1, "status": "completed",
+                "updatedAt": final["updatedAt"], "steps": done}
+    del expected["currentStepId"]
+    assert final == expected
 
 
 def test_advance_single_step_path_completes_at_once(client, job, make_path, make_serials):
@@ -76,17 +80,18 @@ def test_scrap_with_each_reason(client, serial, reason):
     response = client.post(f"/api/serials/{serial['id']}/scrap", json={"reason": reason})
     assert response.status_code == 200
     body = response.json
-    assert list(body) == ["id", "jobId", "pathId", "currentStepIndex", "status", "scrapReason",
-                          "createdAt", "updatedAt"]
-    assert body == {**serial, "currentStepIndex": 1, "status": "scrapped", "scrapReason": reason,
-                    "updatedAt": body["updatedAt"]}
+    assert list(body) == ["id", "jobId", "pathId", "currentStepIndex", "currentStepId", "status",
+                          "reworkCount", "scrapReason", "createdAt", "updatedAt", "steps"]
+    moved = stored(client, "serials", serial["id"])
+    assert body == {**moved, "status": "scrapped", "scrapReason": reason}
+    assert moved["currentStepIndex"] == 1
     assert stored(client, "serials", serial["id"]) == body
 
 
 def test_scrap_with_note(client, serial):
     body = client.post(f"/api/serials/{serial['id']}/scrap",
                        json={"reason": "out_of_tolerance", "note": "bore 0.02 over"}).json
-    assert list(body)[5:7] == ["scrapReason", "scrapNote"]
+    assert list(body)[7:9] == ["scrapReason", "scrapNote"]
     assert (body["scrapReason"], body["scrapNote"]) == ("out_of_tolerance", "bore 0.02 over")
     assert stored(client, "serials", serial["id"]) == body
 

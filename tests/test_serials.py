@@ -5,7 +5,8 @@ from jobs.store.db import db
 from jobs.store.models import Sequence, Serial
 from tests.conftest import error_body
 
-SERIAL_FIELDS = ["id", "jobId", "pathId", "currentStepIndex", "status", "createdAt", "updatedAt"]
+SERIAL_FIELDS = ["id", "jobId", "pathId", "currentStepIndex", "currentStepId", "status",
+                 "reworkCount", "createdAt", "updatedAt"]
 
 
 def test_create_serials_batch(client, path):
@@ -20,9 +21,14 @@ def test_create_serials_batch(client, path):
         assert serial == {**serials[0], "id": serial["id"]}
     assert (serials[0]["jobId"], serials[0]["pathId"], serials[0]["currentStepIndex"],
             serials[0]["status"]) == (path["jobId"], path["id"], 0, "in_progress")
+    assert (serials[0]["currentStepId"], serials[0]["reworkCount"]) == (path["steps"][0]["id"], 0)
     assert serials[0]["createdAt"] == serials[0]["updatedAt"]
     assert client.get("/api/serials").json == serials
-    assert client.get("/api/serials/SN-00002").json == serials[1]
+    shown = client.get("/api/serials/SN-00002").json
+    assert shown == {**serials[1], "steps": [
+        {"stepId": step["id"], "name": step["name"], "state": state, "visits": visits}
+        for step, (state, visits) in zip(path["steps"], [("current", 1), ("pending", 0),
+                                                         ("pending", 0)], strict=False)]}
 
 
 def test_numbers_continue_across_batches_paths_and_restarts(app, client, job, path, make_path,
@@ -160,5 +166,5 @@ def test_list_serials_repeated_filter_is_400(client, mixed, query, field):
 @pytest.mark.parametrize("status", ["done", "COMPLETED", "in-progress", "%20"])
 def test_list_serials_unknown_status_is_400(client, mixed, status):
     response = client.get(f"/api/serials?status={status}")
-    message = "status must be one of: in_progress, completed, scrapped"
+    message = "status must be one of: in_progress, on_hold, completed, scrapped, voided"
     assert response.json == error_body(400, "Bad Request", message, {"status": [message]})

@@ -94,7 +94,7 @@ def _check_token():
         return _unauthorized(INVALID_TOKEN, INVALID_TOKEN_CHALLENGE)
     if not role_allows(token["role"], needed):
         return error_response(403, ROLE_REQUIRED.format(role=needed))
-    g.acting = acting.begin(token["name"], request_id(), token["id"])
+    g.acting = acting.begin(token["name"], request_id(), token["id"], token["role"])
     return None
 
 

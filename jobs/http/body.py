@@ -1,6 +1,8 @@
 """Reading request bodies (docs/api.md, Conventions: Request bodies)."""
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 from flask import g, request
@@ -104,10 +106,21 @@ def parsed_body():
     if isinstance(g.parsed_body, BadRequest):
         raise g.parsed_body
     return g.parsed_body
+@contextmanager
+def item_body(fields: dict) -> Iterator[None]:
+    """Within the block, `json_body()` is `fields`: a scan item runs the single endpoint's
+    view with the item's fields as its body (docs/api.md, Scans)."""
+    g.item_body = fields
+    try:
+        yield
+    finally:
+        g.pop("item_body")
 
 
 def json_body() -> dict:
     """Return the request body as a dict; an empty body counts as `{}`.
+
+    While a scan item runs (`item_body`), the item's fields.
 
     Raises UnsupportedMediaType (415) for a non-empty body that is not JSON
     or is compressed,
@@ -115,6 +128,8 @@ def json_body() -> dict:
     not parse or is not an object; werkzeug
     raises 413 past `MAX_CONTENT_LENGTH`.
     """
+    if "item_body" in g:
+        return g.item_body
     raw = raw_body()
     if not raw:
         return {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from marshmallow import Schema
 
-from jobs.http.idempotency import idempotent
+from jobs.http.idempotency import PER_ITEM, idempotent
 from jobs.http.pages import paged
 from jobs.vocabulary import ROLES
 
@@ -49,7 +49,8 @@ class Contract:
     defaults to the highest role, so a route that forgets to say is closed,
     not open. `jobs.http.auth` enforces it; the OpenAPI document shows it.
     `idempotent`: the POST honours `Idempotency-Key` (docs/api.md, Retries and
-    concurrency), enforced by `jobs.http.idempotency` and shown in the document.
+    concurrency), enforced by `jobs.http.idempotency` and shown in the document;
+    `PER_ITEM` for a view whose items commit one by one (Scans).
     `if_match`: the route honours `If-Match`; its 412 message (the view
     passes `jobs.http.preconditions.if_match()` to its service).
     """
@@ -64,7 +65,7 @@ class Contract:
     media_type: str = JSON
     page: ListPage | None = None
     role: str | None = ROLES[-1]
-    idempotent: bool = False
+    idempotent: bool | str = False
     if_match: str | None = None
 
     def __post_init__(self):
@@ -85,7 +86,7 @@ def contract(response, **promises) -> Callable:
         if declared.page is not None:
             view = paged(view, declared)
         if declared.idempotent:
-            view = idempotent(view)
+            view = idempotent(view, per_item=declared.idempotent == PER_ITEM)
         view.contract = declared
         return view
 

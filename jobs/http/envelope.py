@@ -65,10 +65,14 @@ def _full_path(message: str, key, path: str) -> str:
     return message
 
 
+def first_message(errors: dict[str, list[str]]) -> str:
+    """Return the one sentence of a failed validation (`flatten_errors`' first message)."""
+    return next(iter(errors.values()))[0]
+
+
 def _validation_error(error: ValidationError):
     errors = flatten_errors(error.messages)
-    first = next(iter(errors.values()))[0]
-    return error_response(400, first, errors)
+    return error_response(400, first_message(errors), errors)
 
 
 def _http_error(error: HTTPException):

@@ -1,5 +1,5 @@
 """Idempotency-Key on POSTs (docs/api.md, Retries and concurrency): the one place that keeps
-`Contract.idempotent`.
+`Contract.idempotent`, and the keys of scan items (docs/api.md, Scans).
 
 `idempotent(view)` wraps a POST view. Without the header the view runs as
 usual. With it: the key is checked (400), the request fingerprinted, and in
@@ -10,12 +10,15 @@ of another request is 422; an unseen key runs the view, and a 2xx answer is
 stored with the key before the commit. An error answer rolls everything
 back, so nothing is stored and the request may be fixed and sent again.
 Authentication runs before (a `before_request` hook), the view's own order
-(404 look-ups, the body) after.
+(404 look-ups, the body) after. A scan item is keyed by `run_once` too, as
+the single request it stands for: one implementation for both.
 """
 import hashlib
 import json
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 
@@ -27,67 +30,109 @@ from jobs.errors import ApiError, BadRequest, Conflict, Unprocessable
 from jobs.http.body import parsed_body, raw_body
 from jobs.services import idempotency as keys
 from jobs.store.db import write_transaction
+from schemas.fields import valid_key
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 INVALID_KEY = "Idempotency-Key must be 1 to 255 visible ASCII characters"
 OTHER_REQUEST = "Idempotency-Key has already been used for a different request"
 IN_PROGRESS = "A request with this Idempotency-Key is still being processed"
-KEY_MAX = 255
+# `Contract(idempotent=PER_ITEM)`: the view runs items that are keyed and committed one by
+# one (Scans); the request's own key is claimed and kept in transactions of their own.
+PER_ITEM = "per_item"
 # PostgreSQL's SQLSTATE for a lock wait past lock_timeout.
 LOCK_NOT_AVAILABLE = "55P03"
 _PLAIN_INTEGER = re.compile(r"-?[0-9]+")
 
 
-def idempotent(view: Callable) -> Callable:
-    """Wrap the POST `view` so that a request sent again with its Idempotency-Key runs once."""
+@dataclass(frozen=True)
+class Keyed:
+    """One request sent with a key: who it belongs to (`Acting.key_owner`), the key, where it
+    went, and the fingerprint of what it sent (`fingerprint`)."""
+
+    owner: str
+    key: str
+    method: str
+    path: str
+    fingerprint: str
+
+
+def idempotent(view: Callable, per_item: bool = False) -> Callable:
+    """Wrap the POST `view` so that a request sent again with its Idempotency-Key runs once.
+
+    `per_item`: the view commits its own items one by one (`PER_ITEM`), so
+    the key is not held in one transaction around it.
+    """
 
     @wraps(view)
     def answer(**view_args):
         key = request.headers.get(HEADER)
         if key is None:
             return view(**view_args)
-        if not 1 <= len(key) <= KEY_MAX or not all("!" <= char <= "~" for char in key):
+        if not valid_key(key):
             raise BadRequest(INVALID_KEY)
         fingerprint = request_fingerprint()
         if fingerprint is None:
             # The body cannot be read: the view answers with its error (404 or 400/413),
             # and an error stores nothing.
             return view(**view_args)
-        owner = acting.current().key_owner
-        try:
-            return _once(view, view_args, owner, key, fingerprint)
-        except IntegrityError:
-            # Another transaction stored this key between our look-up and our insert:
-            # ours is rolled back whole; its answer is ours.
-            seen = keys.find(owner, key)
-            if seen is None:
-                raise
-            return _replay_or_refuse(seen, fingerprint)
-        except OperationalError as error:
-            if _lock_timeout(error):
-                raise Conflict(IN_PROGRESS) from error
-            raise
+        keyed = Keyed(acting.current().key_owner, key, request.method, request.path, fingerprint)
+        return run_once(keyed, lambda: view(**view_args), one_transaction=not per_item)
 
     return answer
+
+
+def run_once(keyed: Keyed, run: Callable, one_transaction: bool = True) -> Response:
+    """Answer the keyed request: run `run` (a view's work) once per key, or replay its answer.
+
+    The one implementation of the key (docs/api.md, Retries and concurrency),
+    for the header and for each scan item. An unseen key runs `run` and
+    stores a 2xx answer with the key; a seen key of the same request is its
+    stored answer with `Idempotent-Replayed: true`; of another request,
+    Unprocessable (422). A key still in flight is waited for; past the lock
+    timeout, Conflict `A request with this Idempotency-Key is still being
+    processed`. `one_transaction`: the look-up, `run` (whose transactions
+    join it) and the insert commit together; else each in its own.
+    """
+    try:
+        return _once(keyed, run, one_transaction)
+    except IntegrityError:
+        # Another transaction stored this key between our look-up and our insert:
+        # ours is rolled back whole; its answer is ours.
+        seen = keys.find(keyed.owner, keyed.key)
+        if seen is None:
+            raise
+        return _replay_or_refuse(seen, keyed.fingerprint)
+    except OperationalError as error:
+        if _lock_timeout(error):
+            raise Conflict(IN_PROGRESS) from error
+        raise
 
 
 def _max_age_ms() -> int:
     return int(current_app.config["IDEMPOTENCY_KEY_HOURS"] * 3_600_000)
 
 
-def _once(view: Callable, view_args: dict, owner: str, key: str, fingerprint: str) -> Response:
+def _once(keyed: Keyed, run: Callable, one_transaction: bool) -> Response:
     max_age = _max_age_ms()
-    with write_transaction():
-        seen = keys.claim(owner, key, max_age)
+    # Each step's write transaction joins the one around them when there is one.
+    with write_transaction() if one_transaction else nullcontext():
+        with write_transaction():
+            seen = keys.claim(keyed.owner, keyed.key, max_age)
         if seen is not None:
-            return _replay_or_refuse(seen, fingerprint)
-        response = current_app.make_response(view(**view_args))
-        if 200 <= response.status_code < 300:
-            stored = keys.Answer(response.status_code, response.get_data(as_text=True),
-                                 response.headers.get("Location"), response.headers.get("ETag"))
-            keys.keep(owner, key, request.method, request.path, fingerprint, stored, max_age)
+            return _replay_or_refuse(seen, keyed.fingerprint)
+        response = current_app.make_response(run())
+        with write_transaction():
+            _keep(keyed, response, max_age)
     return response
+
+
+def _keep(keyed: Keyed, response: Response, max_age: int) -> None:
+    if 200 <= response.status_code < 300:
+        stored = keys.Answer(response.status_code, response.get_data(as_text=True),
+                             response.headers.get("Location"), response.headers.get("ETag"))
+        keys.keep(keyed.owner, keyed.key, keyed.method, keyed.path, keyed.fingerprint, stored,
+                  max_age)
 
 
 def _replay_or_refuse(seen: keys.Seen, fingerprint: str) -> Response:
@@ -108,11 +153,9 @@ def _lock_timeout(error: OperationalError) -> bool:
 
 
 def request_fingerprint() -> str | None:
-    """Return the SHA-256 (hex) of the request: method, path and body as parsed JSON.
+    """Return the `fingerprint` of this request, or None when its body cannot be read at all.
 
-    An empty body counts as `{}`; numbers compare by value (80 and 80.0 are
-    one body); a body that does not parse counts by its bytes. None when
-    the body cannot be read at all.
+    An empty body counts as `{}`; a body that does not parse counts by its bytes.
     """
     try:
         raw = raw_body()
@@ -122,7 +165,15 @@ def request_fingerprint() -> str | None:
         canonical = canonical_json(parsed_body() if raw else {}).encode("utf-8")
     except (ApiError, RecursionError):
         canonical = b"raw:" + raw
-    digest = hashlib.sha256(f"{request.method}\n{request.path}\n".encode())
+    return fingerprint(request.method, request.path, canonical)
+
+
+def fingerprint(method: str, path: str, canonical: bytes) -> str:
+    """Return the SHA-256 (hex) of a request: method, path and body (`canonical_json`'s text).
+
+    Numbers compare by value (80 and 80.0 are one body), object keys in any order.
+    """
+    digest = hashlib.sha256(f"{method}\n{path}\n".encode())
     digest.update(canonical)
     return digest.hexdigest()
 

@@ -8,6 +8,8 @@ below 1e-4 or from 1e16 (`1e-7`, not `1e-07`), never shows: the only floats
 the API answers are percentages with two decimals. Reading request bodies stays with
 `jobs.http.body`, which needs exact decimals.
 """
+from decimal import Decimal
+
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
@@ -29,7 +31,13 @@ class OrjsonProvider(DefaultJSONProvider):
 
     def _encode(self, obj) -> bytes:
         try:
-            return orjson.dumps(obj, default=self.default)
+            return orjson.dumps(obj, default=self._exact)
         except TypeError:
             # orjson stops at 64-bit integers; the standard library has no bound.
             return super().dumps(obj, separators=(",", ":")).encode()
+
+    def _exact(self, obj):
+        # A Decimal (a measurement as sent) is the JSON number it was, not a string.
+        if isinstance(obj, Decimal):
+            return orjson.Fragment(str(obj))
+        return self.default(obj)

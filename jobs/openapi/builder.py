@@ -34,10 +34,14 @@ from jobs.http.body import (
 from jobs.http.contract import JSON, Contract, contract_of
 from jobs.http.envelope import HTTP_MESSAGES, error_body, flatten_errors
 from jobs.http.idempotency import HEADER as IDEMPOTENCY_KEY
-from jobs.http.idempotency import IN_PROGRESS, INVALID_KEY, KEY_MAX, OTHER_REQUEST, REPLAYED
+from jobs.http.idempotency import IN_PROGRESS, INVALID_KEY, OTHER_REQUEST, REPLAYED
+from schemas.checks import MAX_CHECKS, Checks, Limit
 from schemas.error import ErrorSchema
 from schemas.fields import (
+    INT64_MAX,
+    INT64_MIN,
     INT_MAX,
+    KEY_MAX,
     NAME_MAX,
     Boolean,
     Choice,
@@ -50,6 +54,16 @@ from schemas.fields import (
     StringList,
     Timestamp,
     WireField,
+)
+from schemas.moves import (
+    MAX_VOID,
+    OPERATOR_MAX,
+    TEXT_MAX,
+    EventId,
+    Operator,
+    SerialIds,
+    StepRange,
+    Text,
 )
 from schemas.path import ObjectList
 from schemas.query import (
@@ -73,8 +87,15 @@ _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # characters that start and end with something else.
 NO_NUL = "^[^\\u0000]*$"
 _SPACE = "".join(f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace())
-NAME_PATTERN = (f"^[{_SPACE}]*[^{_SPACE}\\u0000](?:[^\\u0000]{{0,{NAME_MAX - 2}}}"
-                f"[^{_SPACE}\\u0000])?[{_SPACE}]*$")
+
+
+def trimmed_pattern(maximum: int) -> str:
+    """A pattern for text that is 1 to `maximum` characters once trimmed of white space."""
+    return (f"^[{_SPACE}]*[^{_SPACE}\\u0000](?:[^\\u0000]{{0,{maximum - 2}}}"
+            f"[^{_SPACE}\\u0000])?[{_SPACE}]*$")
+
+
+NAME_PATTERN = trimmed_pattern(NAME_MAX)
 _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSAGES[413],),
                 415: (NOT_JSON_MEDIA_TYPE, UNSUPPORTED_ENCODING)}
 NO_NUL = "^[^\\u0000]*$"
@@ -211,8 +232,29 @@ def _path_parameters(rule: Rule) -> list[dict]:
             for name in _RULE_ARGUMENT.findall(rule.rule)]
 
 
+def _floor_properties(wire_field) -> dict | None:
+    """The bounds of the floor's fields (docs/api.md, The floor's real day); None for others."""
+    if isinstance(wire_field, Operator):
+        return {"pattern": trimmed_pattern(OPERATOR_MAX)}
+    if isinstance(wire_field, Text):
+        return {"pattern": trimmed_pattern(TEXT_MAX)}
+    if isinstance(wire_field, EventId):
+        return {"minimum": INT64_MIN, "maximum": INT64_MAX}
+    if isinstance(wire_field, StepRange):
+        return {"minimum": 0, "description": "from 0 to the serial's own highest step"}
+    if isinstance(wire_field, SerialIds):
+        return {"minItems": 1, "maxItems": MAX_VOID, "uniqueItems": True,
+                "items": {"type": "string", "minLength": 1}}
+    if isinstance(wire_field, Checks):
+        return {"maxItems": MAX_CHECKS}
+    return None
+
+
 def _wire_field_properties(self, wire_field, **kwargs) -> dict:
     """apispec attribute function: the OpenAPI bounds of our custom fields."""
+    floor = _floor_properties(wire_field)
+    if floor is not None:
+        return floor
     if isinstance(wire_field, PageLimit):
         return {"minimum": 1, "maximum": LIMIT_MAX}
     if isinstance(wire_field, QueryTimestamp):
@@ -258,6 +300,8 @@ def _new_spec() -> APISpec:
         (Boolean, "boolean", None), (PageLimit, "integer", None), (Cursor, "string", None),
         (QueryTimestamp, "string", None), (QueryText, "string", None),
         (QueryInteger, "integer", None), (StepIndex, "integer", None),
+        (Operator, "string", None), (Text, "string", None), (EventId, "integer", None),
+        (StepRange, "integer", None), (SerialIds, "array", None), (Limit, "number", None),
     ):
         converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
     converter.add_attribute_function(_wire_field_properties)

@@ -15,14 +15,15 @@ from peewee import Model
 
 from jobs import acting, clock
 from jobs.services import chain
+from jobs.store.bulk import insert_rows
 from jobs.store.db import db, lock_event_order
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event, Job, Serial
 from jobs.store.records import fetch, require
 from jobs.store.statements import compile_once, placeholder, query_rows
 
-_INSERTED = ("id", "at", "type", "actor", "request_id", "job_id", "path_id", "serial_id", "data",
-             "first_number", "last_number", "hash")
+_INSERTED = ("id", "at", "type", "actor", "operator", "request_id", "scanned_at", "job_id",
+             "path_id", "serial_id", "data", "first_number", "last_number", "hash")
 _SNAKE = re.compile(r"_([a-z])")
 
 
@@ -54,27 +55,67 @@ def _insert_event():
 
 
 def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
-           serial_id: str | None = None, numbers: tuple[int, int] | None = None) -> None:
-    """Store one event of the current actor and request (`jobs.acting`).
+           serial_id: str | None = None, numbers: tuple[int, int] | None = None,
+           operator: str | None = None) -> int:
+    """Store one event of the current actor and request (`jobs.acting`); return its id.
 
     Call inside the write transaction of the change, as its last statement.
     `numbers` are the first and last serial numbers of a `serials.created`
-    batch. `id` (the last event's plus one), `at` and `hash` are taken after
-    the event-order lock, right before the insert: `at` is the commit time to
-    the millisecond, never decreasing along `id` (with the hosts' clocks in
-    step), and `hash` links the event to the last one stored.
+    batch; `operator` the badge at the station (docs/api.md, Events,
+    extended); `scanned_at` the scan item's capture time, while one runs
+    (`acting.scanning`; docs/api.md, Scans). `id` (the last event's plus
+    one), `at` and `hash` are taken after the event-order lock, right before
+    the insert: `at` is the commit time to the millisecond, never decreasing
+    along `id` (with the hosts' clocks in step), and `hash` links the event
+    to the last one stored.
     """
     lock_event_order()
-    last_id, last_hash = chain.last_link()
+    row = _event_row(event_type, job_id, data, path_id, serial_id, operator, numbers)
+    db.execute_sql(compile_once(_insert_event), _chained([row])[0])
+    return row["id"]
+
+
+def record_serial_events(event_type: str, events: list[tuple[dict, dict]],
+                         operator: str | None = None) -> list[int]:
+    """Store one `event_type` event per `(serial row, data)` of `events`; return their ids in order.
+
+    `record` for many serials at once (Void): multi-row inserts, one event
+    each, in the order given, chained one after the other, under one
+    event-order lock and one `at`.
+    """
+    lock_event_order()
+    stamp = clock.now_ms()
+    rows = [_event_row(event_type, serial["job_id"], data, serial["path_id"], serial["id"],
+                       operator, None, stamp) for serial, data in events]
+    insert_rows(Event, _INSERTED, _chained(rows))
+    return [row["id"] for row in rows]
+
+
+def _event_row(event_type: str, job_id: str, data: dict, path_id: str | None,
+               serial_id: str | None, operator: str | None, numbers: tuple[int, int] | None,
+               stamp: int | None = None) -> dict:
     who = acting.current()
     first, last = numbers or (None, None)
-    row = {"id": last_id + 1, "at": clock.now_ms(), "type": event_type, "actor": who.actor,
-           "request_id": who.request_id, "job_id": job_id, "path_id": path_id,
-           "serial_id": serial_id, "data": Event.data.db_value(data), "first_number": first,
-           "last_number": last}
-    # The hash is of the event as served: `data` as it reads back from its stored text.
-    row["hash"] = chain.link(last_hash, chain.served({**row, "data": json.loads(row["data"])}))
-    db.execute_sql(compile_once(_insert_event), tuple(row[column] for column in _INSERTED))
+    return {"at": clock.now_ms() if stamp is None else stamp, "type": event_type,
+            "actor": who.actor, "operator": operator, "request_id": who.request_id,
+            "scanned_at": who.scanned_at, "job_id": job_id, "path_id": path_id,
+            "serial_id": serial_id, "data": Event.data.db_value(data), "first_number": first,
+            "last_number": last}
+
+
+def _chained(rows: list[dict]) -> list[tuple]:
+    """Give each new event row its id and hash after the last event stored, in order; return
+    the rows' values in `_INSERTED` order. Call under the event-order lock."""
+    last_id, last_hash = chain.last_link()
+    values = []
+    for row in rows:
+        last_id += 1
+        row["id"] = last_id
+        # The hash is of the event as served: `data` as it reads back from its stored text.
+        last_hash = row["hash"] = chain.link(
+            last_hash, chain.served({**row, "data": json.loads(row["data"])}))
+        values.append(tuple(row[column] for column in _INSERTED))
+    return values
 
 
 def job_history(job_id: str) -> Keyset:

@@ -11,11 +11,14 @@ import hashlib
 from dataclasses import dataclass
 
 from jobs import clock
+from jobs.store.bulk import insert_rows
 from jobs.store.db import db, is_postgres
 from jobs.store.models import IdempotencyKey
 from jobs.store.statements import compile_once, first_row, placeholder
 
 PRUNE_EVERY = 16
+KEPT = ("actor", "key", "method", "path", "fingerprint", "status", "body", "location", "etag",
+        "created_at")
 PRUNE_BATCH = 100
 # The first of the two 32-bit advisory lock keys of every idempotency key on
 # PostgreSQL (the second is a hash of actor and key); jobs.store.db's
@@ -96,10 +99,9 @@ def keep(actor: str, key: str, method: str, path: str, fingerprint: str, answer:
     Every `PRUNE_EVERY`th key also deletes up to `PRUNE_BATCH` expired ones.
     """
     stamp = clock.now_ms()
-    new_id = IdempotencyKey.insert(
-        actor=actor, key=key, method=method, path=path, fingerprint=fingerprint,
-        status=answer.status, body=answer.body, location=answer.location, etag=answer.etag,
-        created_at=stamp).execute()
+    [new_id] = insert_rows(IdempotencyKey, KEPT, [
+        (actor, key, method, path, fingerprint, answer.status, answer.body, answer.location,
+         answer.etag, stamp)], returning=True)
     if new_id % PRUNE_EVERY == 0:
         prune(stamp - max_age_ms)
 

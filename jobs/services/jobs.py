@@ -111,7 +111,7 @@ def delete_job(job_id: str, if_match=None) -> None:
         require_match(if_match, job_version(job), CHANGED)
 
     with write_transaction():
-        job = delete_unless_serials(Job, job_id, Serial.job, unchanged)
+        job = delete_unless_serials(Job, job_id, Serial.job_id, unchanged)
         gone = {"name": job["name"]}
         if job["jira_ticket_key"] is not None:
             gone["jiraTicketKey"] = job["jira_ticket_key"]

@@ -136,5 +136,5 @@ def delete_path(path_id: str, if_match=None) -> None:
             _require_unchanged(if_match, path)
 
     with write_transaction():
-        path = delete_unless_serials(Path, path_id, Serial.path, unchanged)
+        path = delete_unless_serials(Path, path_id, Serial.path_id, unchanged)
         history.record("path.deleted", path["job_id"], {"name": path["name"]}, path_id=path_id)

@@ -1,49 +1,113 @@
-"""Live progress of a job (docs/api.md: Get Job, `progress`).
+"""Live progress of a job (docs/api.md: Get Job, `progress`; Progress, extended).
 
-Counts come from one SQL statement: per path of the job, one `COUNT(*)` per
-status, each answered as a range of the covering index serial(path, status).
-The serials themselves are never loaded. (This is 2.5 times faster than one
-`GROUP BY path, status` over the job's serials: docs/benchmarks.md.)
+Four statements over indexes; the serials themselves are never loaded:
+- per path, the completed and the scrapped serials, each a `COUNT(*)` of a
+  range of the covering index serial(path_id, status, current_step_index);
+- per step of the job's paths, the `in_progress` and the `on_hold`
+  serials at it, each a `COUNT(*)` of a range of the same index: the
+  waiting and held per step, and their totals;
+- the few serials ever reworked or held, from a partial index: `reworked`
+  and the completed serials that are not first pass;
+- per path and step the `deferred` states, from serial_step(path_id, state,
+  step_index).
+Voided serials count nowhere.
 """
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import SQL, fn
 
-from jobs.store.models import Path, Serial
+from jobs.store.models import Path, ProcessStep, Serial, SerialStep
 from jobs.store.statements import compile_once, placeholder, tuples
-from jobs.vocabulary import COMPLETED, IN_PROGRESS, SCRAPPED, SERIAL_STATUSES
+from jobs.vocabulary import COMPLETED, DEFERRED, IN_PROGRESS, ON_HOLD, SCRAPPED, VOIDED
 
 HUNDREDTH = Decimal("0.01")
+TENTH = Decimal("0.1")
 
 
-def percent(done: int, goal: int) -> float | int:
-    """Return `done / goal * 100` rounded half up to 2 decimals, uncapped; whole numbers as int.
+def percent(done: int, goal: int, places: Decimal = HUNDREDTH) -> float | int:
+    """Return `done / goal * 100` rounded half up to `places`, uncapped; whole numbers as int.
 
     Computed exactly: 1 of 32 is 3.125 % and gives 3.13, as a JavaScript
     client's `toFixed(2)` would, not the 3.12 that binary rounding gives.
     """
     if not goal:
         return 0
-    value = (Decimal(done * 100) / goal).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    value = (Decimal(done * 100) / goal).quantize(places, rounding=ROUND_HALF_UP)
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _paths_of_job():
+    return Path.select(Path.id).where(Path.job == placeholder())
 
 
 def _count_on_path():
     return Serial.select(fn.COUNT(SQL("*"))).where(
-        (Serial.path == Path.id) & (Serial.status == placeholder())
-    )
+        (Serial.path_id == Path.id) & (Serial.status == placeholder()))
 
 
-def _counts_of_job():
-    return Path.select(Path.id, *[_count_on_path() for _ in SERIAL_STATUSES]).where(
-        Path.job == placeholder()
-    )
+def _finished_of_job():
+    return Path.select(Path.id, _count_on_path(), _count_on_path()).where(
+        Path.job == placeholder())
 
 
-def serial_counts(job_id: str) -> dict[str, dict[str, int]]:
-    """Return `{path_id: {status: count}}` over the paths of job `job_id`."""
-    rows = tuples(compile_once(_counts_of_job), (*SERIAL_STATUSES, job_id))
-    return {path_id: dict(zip(SERIAL_STATUSES, counts, strict=True)) for path_id, *counts in rows}
+def _count_at_step():
+    return Serial.select(fn.COUNT(SQL("*"))).where(
+        (Serial.path_id == ProcessStep.path) & (Serial.status == placeholder()) &
+        (Serial.current_step_index == ProcessStep.order))
+
+
+def _by_status_and_step():
+    # One index range per step and status, as for the totals: a GROUP BY over
+    # the same rows took half as long again (docs/benchmarks.md).
+    return ProcessStep.select(ProcessStep.path, ProcessStep.order, _count_at_step(),
+                              _count_at_step()).where(ProcessStep.path.in_(_paths_of_job()))
+
+
+def _reworked_or_held():
+    # The WHERE repeats the partial index's own condition, so both databases use it.
+    return (Serial.select(Serial.path_id, Serial.status, Serial.rework_count > SQL("0"),
+                          fn.COUNT(SQL("*")))
+            .where(Serial.path_id.in_(_paths_of_job()) &
+                   ((Serial.rework_count > SQL("0")) | (Serial.hold_count > SQL("0"))))
+            .group_by(Serial.path_id, Serial.status, Serial.rework_count > SQL("0")))
+
+
+def _deferred():
+    return (SerialStep.select(SerialStep.path_id, SerialStep.step_index, fn.COUNT(SQL("*")))
+            .where(SerialStep.path_id.in_(_paths_of_job()) & (SerialStep.state == placeholder()))
+            .group_by(SerialStep.path_id, SerialStep.step_index))
+
+
+def _zero() -> dict:
+    return {"statuses": defaultdict(int), "waiting": defaultdict(int), "held": defaultdict(int),
+            "deferred": defaultdict(int), "reworked": 0, "not_first_pass": 0}
+
+
+def serial_counts(job_id: str) -> dict[str, dict]:
+    """Return per path of job `job_id` its counts (statuses; per step waiting, held, deferred)."""
+    counts = defaultdict(_zero)
+    finished = tuples(compile_once(_finished_of_job), (COMPLETED, SCRAPPED, job_id))
+    for path_id, completed, scrapped in finished:
+        counts[path_id]["statuses"].update({COMPLETED: completed, SCRAPPED: scrapped})
+    at_a_step = tuples(compile_once(_by_status_and_step), (IN_PROGRESS, ON_HOLD, job_id))
+    for path_id, at, waiting, held in at_a_step:
+        path = counts[path_id]
+        path["statuses"][IN_PROGRESS] += waiting
+        path["statuses"][ON_HOLD] += held
+        path["waiting"][at], path["held"][at] = waiting, held
+    for path_id, status, reworked, count in tuples(compile_once(_reworked_or_held), (job_id,)):
+        if status != VOIDED and reworked:
+            counts[path_id]["reworked"] += count
+        if status == COMPLETED:
+            counts[path_id]["not_first_pass"] += count
+    for path_id, index, count in tuples(compile_once(_deferred), (job_id, DEFERRED)):
+        counts[path_id]["deferred"][index] += count
+    return counts
+
+
+def _first_pass(completed: int, not_first_pass: int) -> float | int | None:
+    return percent(completed - not_first_pass, completed, TENTH) if completed else None
 
 
 def job_progress(job: dict, paths: list[dict]) -> dict:
@@ -55,22 +119,42 @@ def job_progress(job: dict, paths: list[dict]) -> dict:
     when a goal was reduced below the completed count.
     """
     counts = serial_counts(job["id"])
-    totals = {status: sum(c[status] for c in counts.values()) for status in SERIAL_STATUSES}
+    of_paths = [counts[path["id"]] for path in paths]
+
+    def total(key: str) -> int:
+        return sum(c[key] for c in of_paths)
+
+    def of_status(status: str) -> int:
+        return sum(c["statuses"][status] for c in of_paths)
+
+    completed = of_status(COMPLETED)
     return {
         "total_goal": job["goal_quantity"],
-        "total_completed": totals[COMPLETED],
-        "total_in_progress": totals[IN_PROGRESS],
-        "total_scrapped": totals[SCRAPPED],
-        "percent_complete": percent(totals[COMPLETED], job["goal_quantity"]),
-        "path_progress": [_path_progress(path, counts[path["id"]]) for path in paths],
+        "total_completed": completed,
+        "total_in_progress": of_status(IN_PROGRESS),
+        "total_on_hold": of_status(ON_HOLD),
+        "total_scrapped": of_status(SCRAPPED),
+        "total_reworked": total("reworked"),
+        "percent_complete": percent(completed, job["goal_quantity"]),
+        "first_pass_yield": _first_pass(completed, total("not_first_pass")),
+        "path_progress": [_path_progress(path, c) for path, c in zip(paths, of_paths,
+                                                                     strict=True)],
     }
 
 
-def _path_progress(path: dict, counts: dict[str, int]) -> dict:
+def _path_progress(path: dict, counts: dict) -> dict:
+    completed = counts["statuses"][COMPLETED]
     return {
         "path_id": path["id"],
         "path_name": path["name"],
         "goal": path["goal_quantity"],
-        "completed": counts[COMPLETED],
-        "percent_complete": percent(counts[COMPLETED], path["goal_quantity"]),
+        "completed": completed,
+        "on_hold": counts["statuses"][ON_HOLD],
+        "reworked": counts["reworked"],
+        "percent_complete": percent(completed, path["goal_quantity"]),
+        "first_pass_yield": _first_pass(completed, counts["not_first_pass"]),
+        "steps": [{"step_id": step["id"], "name": step["name"],
+                   "waiting": counts["waiting"][index], "on_hold": counts["held"][index],
+                   "deferred": counts["deferred"][index]}
+                  for index, step in enumerate(path["steps"])],
     }

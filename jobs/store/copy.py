@@ -8,7 +8,7 @@ target's own: cursors and record links handed out before the move stay
 valid. It reads one snapshot of the source and writes the target in one
 transaction: a failed copy leaves the target empty.
 """
-from peewee import AutoField, Database, Model, chunked
+from peewee import AutoField, CompositeKey, Database, Model, chunked
 
 from jobs.store.db import is_postgres, read_snapshot
 from jobs.store.models import MODELS, Secret
@@ -56,7 +56,10 @@ def _copy_into(target: Database) -> dict[str, int]:
 
 def _copy_table(model: type[Model], target: Database) -> int:
     fields = model._meta.sorted_fields
-    rows = model.select().order_by(model._meta.primary_key).tuples().iterator()
+    key = model._meta.primary_key
+    order = [model._meta.fields[name] for name in key.field_names] \
+        if isinstance(key, CompositeKey) else [key]
+    rows = model.select().order_by(*order).tuples().iterator()
     copied = 0
     for batch in chunked(rows, BATCH):
         with model.bind_ctx(target):

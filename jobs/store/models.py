@@ -5,12 +5,15 @@ Timestamps are stored as integer milliseconds since the Unix epoch (UTC):
 exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
 """
 import json
+from decimal import Decimal
 
+import orjson
 from peewee import (
     AutoField,
     BigIntegerField,
     BooleanField,
     CharField,
+    CompositeKey,
     ForeignKeyField,
     IntegerField,
     JSONField,
@@ -72,6 +75,34 @@ class Path(BaseModel):
         indexes = ((("job", "created_at", "id"), False),)
 
 
+def _exact(value):
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class JsonText(TextField):
+    """A JSON value stored as text, so its keys keep their order on every database.
+
+    Decimals (measurements, check limits: docs/api.md, Inspections) are
+    written as the JSON numbers they are and read back as decimals, so
+    `25.015` stays `25.015` on both databases.
+    """
+
+    def db_value(self, value):
+        """Dump `value` as compact JSON text (None stays NULL)."""
+        if value is None:
+            return None
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        except TypeError:
+            return orjson.dumps(value, default=_exact).decode()
+
+    def python_value(self, value):
+        """Parse the stored JSON text (NULL stays None); fractions as Decimal."""
+        return None if value is None else json.loads(value, parse_float=Decimal)
+
+
 class ProcessStep(BaseModel):
     """One step of a path, at position `order` (0-based); deleted with its path."""
 
@@ -82,41 +113,103 @@ class ProcessStep(BaseModel):
     location = TextField(null=True)
     optional = BooleanField()
     dependency_type = TextField()
+    checks = JsonText(null=True)
 
     class Meta:
         indexes = ((("path", "order"), True),)
 
 
 class Serial(BaseModel):
-    """One physical unit moving along a path.
+    """One physical unit moving along a path (docs/api.md: Serial, Serial, extended).
 
     `number` is the counter value behind the `SN-00001` id; listing orders by
-    it, since the id's text order breaks past SN-99999. No cascade: a job or
-    path with serials is not deleted (docs/api.md: Delete Job, Delete Path).
+    it, since the id's text order breaks past SN-99999. `job_id`/`path_id`
+    are plain columns, not foreign keys (migration 0006): a voided serial
+    does not keep its job or path from being deleted, and the delete rules
+    count the other serials (docs/api.md: Delete Job, Delete Path, Void).
+    `current_step_id` is kept with `current_step_index` (NULL once
+    completed), so lists show it without a join. `hold_count` counts holds
+    that stand (Undo restores it): first-pass yield reads it.
     """
 
     id = CharField(primary_key=True)
     number = IntegerField(unique=True)
-    job = ForeignKeyField(Job, index=False)
-    path = ForeignKeyField(Path, index=False)
+    job_id = CharField()
+    path_id = CharField()
     current_step_index = IntegerField()
+    current_step_id = CharField(null=True)
     status = TextField()
+    rework_count = IntegerField(default=0)
+    hold_count = IntegerField(default=0)
+    hold_reason = TextField(null=True)
+    hold_note = TextField(null=True)
+    hold_failed_checks = JsonText(null=True)
+    hold_since = BigIntegerField(null=True)
     scrap_reason = TextField(null=True)
     scrap_note = TextField(null=True)
     created_at = BigIntegerField()
     updated_at = BigIntegerField()
 
     class Meta:
-        # (path, status): Get Job's counts per path and status, Delete Path.
-        # Each list filter with the list's order, `number` (migration 0003);
-        # (job, number) also serves Delete Job's count.
+        # (path, status, current_step_index): Get Job's counts per path,
+        # status and step in one covering range. Each list filter with the
+        # list's order, `number` (migration 0003); (job, number) also serves
+        # Delete Job's count.
         indexes = (
-            (("path", "status"), False),
-            (("job", "number"), False),
-            (("path", "number"), False),
+            (("path_id", "status", "current_step_index"), False),
+            (("job_id", "number"), False),
+            (("path_id", "number"), False),
             (("status", "number"), False),
             (("updated_at", "number"), False),
+            # The stepId filter (migration 0010).
+            (("current_step_id", "number"), False),
         )
+
+
+# Progress: `reworked` and first-pass yield read the few serials ever reworked or held.
+Serial.add_index(Serial.index(Serial.path_id, Serial.status,
+                              where=(Serial.rework_count > 0) | (Serial.hold_count > 0)))
+
+
+class SerialStep(BaseModel):
+    """A serial's step whose state or visits differ from the plan (docs/api.md, Serial, extended).
+
+    The plan of a serial at step c: steps before c `done` (1 visit), c
+    `current` (1 visit), after c `pending` (0); once completed every step
+    `done` (1). Only the steps that differ have a row, so a new batch has none.
+    """
+
+    serial_id = CharField()
+    path_id = CharField()
+    step_index = IntegerField()
+    state = TextField()
+    visits = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("serial_id", "step_index")
+        # Progress: the per-step `deferred` counts of a path.
+        indexes = ((("path_id", "state", "step_index"), False),)
+
+
+class SerialMove(BaseModel):
+    """A move of a serial (its event) and the serial as it was before it, for Undo.
+
+    `before`: the serial's columns and its `serial_step` rows before the
+    move. Derived state beside the event log, not the log: Undo marks a move
+    `undone_at`; no event is changed.
+    """
+
+    event_id = BigIntegerField(primary_key=True)
+    serial_id = CharField()
+    type = TextField()
+    actor = TextField()
+    at = BigIntegerField()
+    before = JsonText()
+    undone_at = BigIntegerField(null=True)
+
+
+SerialMove.add_index(SerialMove.index(SerialMove.serial_id, SerialMove.event_id,
+                                      where=SerialMove.undone_at.is_null()))
 
 
 class Sequence(BaseModel):
@@ -156,34 +249,25 @@ class Token(BaseModel):
 Token.add_index(Token.index(Token.name, unique=True, where=Token.revoked_at.is_null()))
 
 
-class JsonText(TextField):
-    """A JSON value stored as text, so its keys keep their order on every database."""
-
-    def db_value(self, value):
-        """Dump `value` as compact JSON text (None stays NULL)."""
-        return None if value is None else json.dumps(value, ensure_ascii=False,
-                                                     separators=(",", ":"))
-
-    def python_value(self, value):
-        """Parse the stored JSON text (NULL stays None)."""
-        return None if value is None else json.loads(value)
-
-
 class Event(BaseModel):
     """One recorded change (docs/api.md, History): append-only, in the order of `id`.
 
     `job_id`, `path_id` and `serial_id` are plain columns, not foreign keys:
     the events of a deleted job or path stay. `first_number`/`last_number`
     are the serial numbers a `serials.created` batch spans (a serial's
-    history finds its batch by them). `hash` links the event to the one
-    before it (docs/api.md, Records an auditor can trust; migration 0009).
+    history finds its batch by them). `scanned_at`: when a station captured
+    the scan behind the event (Scans; migration 0010). `hash` links the
+    event to the one before it (docs/api.md, Records an auditor can trust;
+    migration 0009).
     """
 
     id = AutoField()
     at = BigIntegerField()
     type = TextField()
     actor = TextField()
+    operator = TextField(null=True)
     request_id = TextField()
+    scanned_at = BigIntegerField(null=True)
     job_id = TextField()
     path_id = TextField(null=True)
     serial_id = TextField(null=True)
@@ -234,5 +318,6 @@ class IdempotencyKey(BaseModel):
         indexes = ((("actor", "key"), True), (("created_at",), False))
 
 
-MODELS = [Job, Path, ProcessStep, Serial, Sequence, Token, Event, IdempotencyKey]
+MODELS = [Job, Path, ProcessStep, Serial, SerialStep, SerialMove, Sequence, Token, Event,
+          IdempotencyKey]
 

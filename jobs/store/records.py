@@ -16,13 +16,14 @@ from jobs.errors import Conflict, NotFound
 from jobs.store.db import db
 from jobs.store.models import Serial
 from jobs.store.statements import compile_once, first_row, placeholder, tuples
+from jobs.vocabulary import VOIDED
 
 # No stored id holds NUL (PostgreSQL text cannot), so such an id names nothing.
 NUL = "\x00"
 
 
 def _by_key(model: type[Model], lock: str | None):
-    return _locked(model.select().where(model._meta.primary_key == placeholder()), lock)
+    return locked(model.select().where(model._meta.primary_key == placeholder()), lock)
 
 
 def _update_by_key(model: type[Model], columns: tuple[str, ...]):
@@ -35,12 +36,15 @@ def _update_by_key(model: type[Model], columns: tuple[str, ...]):
 
 
 def _exists_by_key(model: type[Model], lock: str | None):
-    return _locked(model.select(SQL("1")).where(model._meta.primary_key == placeholder()), lock)
+    return locked(model.select(SQL("1")).where(model._meta.primary_key == placeholder()), lock)
 
 
-def _locked(query, lock: str | None):
-    # Row locks exist on PostgreSQL only; SQLite's write transactions
-    # (BEGIN IMMEDIATE) already exclude every other writer.
+def locked(query, lock: str | None):
+    """Return `query` with the row `lock` (`"FOR UPDATE"`, `"FOR SHARE"`) on PostgreSQL.
+
+    Row locks exist on PostgreSQL only; SQLite's write transactions
+    (BEGIN IMMEDIATE) already exclude every other writer.
+    """
     return query.for_update(lock) if lock and db.for_update else query
 
 
@@ -91,14 +95,17 @@ def delete_unless_serials(model: type[Model], ident: str, link: Field,
 
     Call inside a write transaction: the row is locked first, so that a
     serial created concurrently cannot slip in between the count and the
-    delete. `precondition(row)`, if given, runs on the locked row before the
-    count (it raises to refuse: If-Match before 409). Returns the deleted
+    delete; voided serials do not count. `precondition(row)`, if given,
+    runs on the locked row before the count (it raises to refuse: If-Match
+    before 409). Returns the deleted
     row; raises NotFound, or Conflict `Cannot delete {kind}: it has {n} serial(s)`.
     """
     row = fetch(model, ident, lock="FOR UPDATE")
     if precondition is not None:
         precondition(row)
-    count = Serial.select(fn.COUNT(Serial.id)).where(link == ident).scalar()
+    # Voided serials do not keep a job or path (docs/api.md, Void).
+    count = Serial.select(fn.COUNT(Serial.id)).where(
+        (link == ident) & (Serial.status != VOIDED)).scalar()
     if count:
         raise Conflict(f"Cannot delete {model.__name__.lower()}: it has {count} serial(s)")
     model.delete().where(model._meta.primary_key == ident).execute()

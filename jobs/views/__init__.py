@@ -1,12 +1,17 @@
 """Views: parse with a schema, call a service, dump. Importing this registers every route."""
 from jobs.views import (  # noqa: F401
     board,
+    corrections,
     docs,
     events,
     health,
+    holds,
     jobs,
+    lookup,
     metrics,
+    moves,
     paths,
     records,
+    scans,
     serials,
 )

@@ -3,18 +3,11 @@ from flask import url_for
 
 from jobs.http import ListPage, bp, contract, json_body, list_filters
 from jobs.services import serials as service
-from schemas.serial import (
-    AdvanceSchema,
-    ScrapSchema,
-    SerialCreateSchema,
-    SerialListSchema,
-    SerialSchema,
-)
+from schemas.serial import SerialCreateSchema, SerialDetailSchema, SerialListSchema, SerialSchema
 
 serial_schema = SerialSchema()
+detail_schema = SerialDetailSchema()
 create_schema = SerialCreateSchema()
-scrap_schema = ScrapSchema()
-advance_schema = AdvanceSchema()
 
 SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
@@ -43,29 +36,7 @@ def list_serials():
 
 
 @bp.get("/serials/<serial_id>")
-@contract(SerialSchema, role="viewer", errors=SERIAL_NOT_FOUND)
+@contract(SerialDetailSchema, role="viewer", errors=SERIAL_NOT_FOUND)
 def get_serial(serial_id: str):
-    """Get Serial: 200 with the serial."""
-    return serial_schema.dump(service.get_serial(serial_id))
-
-
-@bp.post("/serials/<serial_id>/advance")
-@contract(SerialSchema, body=AdvanceSchema, idempotent=True, role="operator", errors={
-    **SERIAL_NOT_FOUND, 400: ("Serial is already completed", "Cannot advance a scrapped serial"),
-    409: ("Serial {id} is at step {currentStepIndex}, not {expectedStepIndex}",)},
-    examples={"conditional": {"expectedStepIndex": 2}})
-def advance_serial(serial_id: str):
-    """Advance: one step forward, or complete from the last step; 404, body, rules, then step."""
-    service.require_serial(serial_id)
-    fields = advance_schema.load(json_body())
-    return serial_schema.dump(service.advance_serial(serial_id, **fields))
-
-
-@bp.post("/serials/<serial_id>/scrap")
-@contract(SerialSchema, body=ScrapSchema, idempotent=True, role="operator", errors={
-    **SERIAL_NOT_FOUND, 400: ("Serial is already scrapped", "Cannot scrap a completed serial")})
-def scrap_serial(serial_id: str):
-    """Scrap: look up first (404 whatever the body), then validate the body, then the rules."""
-    service.require_serial(serial_id)
-    fields = scrap_schema.load(json_body())
-    return serial_schema.dump(service.scrap_serial(serial_id, **fields))
+    """Get Serial: 200 with the serial and its `steps`."""
+    return detail_schema.dump(service.get_serial(serial_id))

@@ -1,0 +1,104 @@
+"""One scan item run as the single request it stands for (docs/api.md, Scans).
+
+An item `{"key", "serialId", "action", ...fields}` is `POST
+/api/serials/{serialId}/{action}` with the other fields as its body and
+`key` as its Idempotency-Key: it runs that route's own view (the same 404
+look-up, body schema, service and answer; `jobs.http.body.item_body`)
+through `jobs.http.idempotency.run_once`, the header's own implementation,
+so an item and a single request with the same key replay each other. Each
+item is its own short transaction; its outcome comes from the status.
+"""
+import inspect
+import json
+
+from flask import current_app
+from marshmallow import ValidationError
+
+from jobs import acting
+from jobs.errors import ApiError, Forbidden, NotFound
+from jobs.http.auth import ROLE_REQUIRED
+from jobs.http.body import item_body
+from jobs.http.contract import contract_of
+from jobs.http.envelope import first_message, flatten_errors
+from jobs.http.idempotency import REPLAYED, Keyed, canonical_json, fingerprint, run_once
+from jobs.services.serials import get_serial
+from jobs.services.tokens import role_allows
+from jobs.views.serials import detail_schema
+from schemas.scan import ScanItemSchema
+
+item_schema = ScanItemSchema()
+# The item's own fields; every other field is the single request's body.
+HEAD = ("key", "serialId", "action")
+
+
+def endpoint(action: str) -> str:
+    """The endpoint of the single route an action stands for (`api.advance_serial`, ...)."""
+    return f"api.{action}_serial"
+
+
+def outcome(status: int) -> str:
+    """The outcome of a status the single request had (not a replay)."""
+    if 200 <= status < 300:
+        return "applied"
+    return "conflict" if status == 409 else "rejected"
+
+
+def run_item(item: dict) -> dict:
+    """Run one scan item; return its result (`key`, `serial_id`, `outcome`, `status`,
+    `message`, `serial`), in the wire shape of `ScanResultSchema`'s fields."""
+    sent = {name: item[name] for name in ("key", "serialId") if isinstance(item.get(name), str)}
+    result = {"key": sent.get("key"), "serial_id": sent.get("serialId")}
+    try:
+        head = item_schema.load({name: item[name] for name in (*HEAD, "scannedAt")
+                                 if name in item})
+        response = _run(head, {name: value for name, value in item.items()
+                               if name not in HEAD})
+    except ValidationError as error:
+        return {**result, **_refused(400, first_message(flatten_errors(error.messages)),
+                                     sent.get("serialId"))}
+    except ApiError as error:
+        return {**result, **_refused(error.status, error.message, sent.get("serialId"))}
+    if response.headers.get(REPLAYED):
+        return {**result, "outcome": "replayed", "status": response.status_code,
+                "serial": _serial_now(head["serial_id"])}
+    return {**result, "outcome": outcome(response.status_code),
+            "status": response.status_code, "serial": response.get_json()}
+
+
+def _run(head: dict, body: dict):
+    """Check the role, then run the item's single request under its key."""
+    view = current_app.view_functions[endpoint(head["action"])]
+    needed, role = contract_of(view).role, acting.current().role
+    if role is not None and not role_allows(role, needed):
+        raise Forbidden(ROLE_REQUIRED.format(role=needed))
+    serial_id = head["serial_id"]
+    path = f"/api/serials/{serial_id}/{head['action']}"
+    keyed = Keyed(acting.current().key_owner, head["key"], "POST", path,
+                  fingerprint("POST", path, _canonical(body)))
+    single = inspect.unwrap(view)
+    with acting.scanning(head.get("scanned_at")), item_body(body):
+        return run_once(keyed, lambda: single(serial_id=serial_id))
+
+
+def _canonical(body: dict) -> bytes:
+    """The item's body as the header's fingerprint reads one; nested too deep for that
+    (hundreds of levels), by sorted `json.dumps`, so that the item still replays itself."""
+    try:
+        return canonical_json(body).encode("utf-8")
+    except RecursionError:
+        return b"deep:" + json.dumps(body, sort_keys=True, default=str).encode("utf-8")
+
+
+def _refused(status: int, message: str, serial_id: str | None) -> dict:
+    return {"outcome": outcome(status), "status": status, "message": message,
+            "serial": _serial_now(serial_id)}
+
+
+def _serial_now(serial_id: str | None) -> dict | None:
+    """The serial as it is now (Get Serial's shape), or None when there is none."""
+    if not serial_id:
+        return None
+    try:
+        return detail_schema.dump(get_serial(serial_id))
+    except NotFound:
+        return None

@@ -1,0 +1,66 @@
+"""Inspection results (docs/api.md, Inspections; Precisions: Results), pure.
+
+Results are about the step being left: an object from check name to
+`true`/`false` (`pass_fail`) or a finite number (`measurement`, within a double's range; a Decimal
+as the body parser made it: limits compare exactly, so a value equal to a
+limit passes). Errors come in the step's check order, then unknown names in
+sorted order.
+"""
+import math
+from decimal import Decimal
+
+from jobs.errors import BadRequest
+
+
+def _valid(check: dict, value) -> bool:
+    if check["kind"] == "pass_fail":
+        return isinstance(value, bool)
+    return is_finite_number(value)
+
+
+def is_finite_number(value) -> bool:
+    """True for a Decimal within a double's range: `1e400` is no measurement (Precisions)."""
+    return isinstance(value, Decimal) and value.is_finite() and math.isfinite(float(value))
+
+
+def _passed(check: dict, value) -> bool:
+    if check["kind"] == "pass_fail":
+        return value
+    lower, upper = check.get("lower"), check.get("upper")
+    return (lower is None or lower <= value) and (upper is None or value <= upper)
+
+
+def evaluate(step: dict, results) -> list[dict]:
+    """Return `[{check, value, passed}]` for `results` on `step`, in its check order.
+
+    `results` is what the body sent (None: absent). Raises BadRequest
+    `results must be an object`, `results.{name} is required`,
+    `results.{name} must be a boolean` / `must be a number`,
+    `results.{name} is not a check of step {stepName}`.
+    """
+    if results is None:
+        results = {}
+    if not isinstance(results, dict):
+        raise BadRequest("results must be an object")
+    checks = step.get("checks") or []
+    evaluated = []
+    for check in checks:
+        name = check["name"]
+        if name not in results:
+            if check["required"]:
+                raise BadRequest(f"results.{name} is required")
+            continue
+        if not _valid(check, results[name]):
+            kind = "boolean" if check["kind"] == "pass_fail" else "number"
+            raise BadRequest(f"results.{name} must be a {kind}")
+        evaluated.append({"check": name, "value": results[name],
+                          "passed": _passed(check, results[name])})
+    unknown = sorted(set(results) - {check["name"] for check in checks})
+    if unknown:
+        raise BadRequest(f"results.{unknown[0]} is not a check of step {step['name']}")
+    return evaluated
+
+
+def failed(evaluated: list[dict]) -> list[str]:
+    """Return the names of the checks that failed, in check order."""
+    return [result["check"] for result in evaluated if not result["passed"]]

@@ -1,0 +1,154 @@
+"""A serial under its row lock, with its path's rules and its step states; its moves saved.
+
+Every move (docs/api.md, The floor's real day) runs as: `locate` inside a
+write transaction (the serial `FOR UPDATE`, its path `FOR SHARE`, so the
+path's mode and steps read are the ones the move applies, whatever a
+concurrent Update Path does; on SQLite BEGIN IMMEDIATE excludes every other
+writer), pure rules (`jobs.services.routing`), then `save`: the serial's
+changed columns, its step states where they differ from the plan, the
+event, and the move's "before" image for Undo.
+"""
+from dataclasses import dataclass
+
+from jobs import acting, clock
+from jobs.errors import BadRequest, Conflict
+from jobs.services import history, routing
+from jobs.store.bulk import insert_rows
+from jobs.store.db import db
+from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
+from jobs.store.records import fetch, update_row
+from jobs.store.statements import compile_once, placeholder, rows, tuples
+from jobs.vocabulary import ON_HOLD
+
+# The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
+RESTORED = ("current_step_index", "current_step_id", "status", "rework_count", "hold_count",
+            "hold_reason", "hold_note", "hold_failed_checks", "hold_since", "scrap_reason",
+            "scrap_note")
+
+
+STATE_COLUMNS = ("serial_id", "path_id", "step_index", "state", "visits")
+MOVE_COLUMNS = ("event_id", "serial_id", "type", "actor", "at", "before")
+NO_HOLD = {"hold_reason": None, "hold_note": None, "hold_failed_checks": None,
+           "hold_since": None}
+
+
+@dataclass
+class Located:
+    """A locked serial (row dict), its path (row), its steps (rows, in order) and states."""
+
+    serial: dict
+    path: dict
+    steps: list[dict]
+    states: list[routing.State]
+
+    def name(self, index: int) -> str:
+        """Return the name of step `index`."""
+        return self.steps[index]["name"]
+
+
+def require_status(located: Located, refused: dict[str, str]) -> None:
+    """Raise the error `refused` names for the serial's status (400; 409 for on hold)."""
+    serial = located.serial
+    message = refused.get(serial["status"])
+    if message is not None:
+        error = Conflict if serial["status"] == ON_HOLD else BadRequest
+        raise error(message.format(id=serial["id"]))
+
+
+def _steps_of_path():
+    return (ProcessStep.select().where(ProcessStep.path == placeholder())
+            .order_by(ProcessStep.order))
+
+
+def _states_of_serial():
+    return (SerialStep.select(SerialStep.step_index, SerialStep.state, SerialStep.visits)
+            .where(SerialStep.serial_id == placeholder()))
+
+
+def stored_states(serial: dict, count: int) -> list[routing.State]:
+    """Return the full state list of `serial` on a path of `count` steps."""
+    stored = {index: (state, visits) for index, state, visits
+              in tuples(compile_once(_states_of_serial), (serial["id"],))}
+    return routing.expand(count, serial["current_step_index"], stored)
+
+
+def locate(serial_id: str) -> Located:
+    """Lock serial `serial_id` and its path; return them with the steps and states.
+
+    Call inside a write transaction. Raises NotFound `Serial not found: {id}`.
+    """
+    serial = fetch(Serial, serial_id, lock="FOR UPDATE")
+    path = fetch(Path, serial["path_id"], lock="FOR SHARE")
+    steps = rows(ProcessStep, compile_once(_steps_of_path), (path["id"],))
+    return Located(serial, path, steps, stored_states(serial, len(steps)))
+
+
+def look(serial_id: str) -> Located:
+    """Return serial `serial_id` with its steps and states, unlocked (reads; `path` left empty).
+
+    Call inside a read snapshot. Raises NotFound `Serial not found: {id}`.
+    """
+    serial = fetch(Serial, serial_id)
+    steps = rows(ProcessStep, compile_once(_steps_of_path), (serial["path_id"],))
+    return Located(serial, {}, steps, stored_states(serial, len(steps)))
+
+
+def image(located: Located) -> dict:
+    """Return what Undo restores of the located serial: its columns and its stored states."""
+    stored = routing.differences(located.serial["current_step_index"], located.states)
+    return {"serial": {column: located.serial[column] for column in RESTORED},
+            "steps": [[index, state, visits] for index, (state, visits) in stored.items()]}
+
+
+def _delete_states():
+    return SerialStep.delete().where(SerialStep.serial_id == placeholder())
+
+
+def write_states(serial: dict, stored: bool, after: dict[int, routing.State]) -> None:
+    """Replace the stored states of `serial` (`stored`: it has rows now) by `after`."""
+    if stored:
+        db.execute_sql(compile_once(_delete_states), (serial["id"],))
+    if after:
+        insert_rows(SerialStep, STATE_COLUMNS, [
+            (serial["id"], serial["path_id"], index, state, visits)
+            for index, (state, visits) in after.items()])
+
+
+def save(located: Located, changes: dict, states: list[routing.State], event_type: str,
+         data: dict, operator: str | None) -> dict:
+    """Store a move: `changes` to the serial, its new `states`, its event and its Undo image.
+
+    Returns the serial as stored. `changes` that move the step set
+    `current_step_index`; `current_step_id` follows it here.
+    """
+    serial = located.serial
+    if "current_step_index" in changes:
+        at = changes["current_step_index"]
+        changes = {**changes, "current_step_id": None if at == routing.COMPLETED_AT
+                   else located.steps[at]["id"]}
+    before = image(located)
+    # In column order: peewee writes SET in the model's order, which the cached statement follows.
+    changes = {column: changes[column] for column in RESTORED if column in changes}
+    stored = update_row(Serial, serial["id"], changes)
+    write_states(serial, bool(before["steps"]), routing.differences(stored["current_step_index"],
+                                                              states))
+    event_id = record(serial, event_type, data, operator)
+    insert_rows(SerialMove, MOVE_COLUMNS, [(event_id, serial["id"], event_type,
+                                            acting.current().actor, clock.now_ms(),
+                                            SerialMove.before.db_value(before))])
+    located.serial, located.states = stored, states
+    return stored
+
+
+def record(serial: dict, event_type: str, data: dict, operator: str | None) -> int:
+    """Record a `serial.*` event of `serial`, leaving out data fields that are None."""
+    kept = {key: value for key, value in data.items() if value is not None}
+    return history.record(event_type, serial["job_id"], kept, path_id=serial["path_id"],
+                          serial_id=serial["id"], operator=operator)
+
+
+def detail(located: Located) -> dict:
+    """Return the located serial as Get Serial shows it: the row, then `steps`."""
+    return {**located.serial, "steps": [
+        {"step_id": step["id"], "name": step["name"], "state": state, "visits": visits}
+        for step, (state, visits) in zip(located.steps, located.states, strict=True)]}

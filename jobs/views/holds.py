@@ -1,0 +1,42 @@
+"""Hold and Release (docs/api.md, Holds and dispositions): parse, call, dump."""
+from jobs.http import bp, contract, json_body
+from jobs.services import holds as service
+from jobs.services.serials import require_serial
+from jobs.views.moves import VOIDED
+from jobs.views.serials import SERIAL_NOT_FOUND, detail_schema
+from schemas.holds import HoldRequestSchema, ReleaseSchema, release_fields
+from schemas.serial import SerialDetailSchema
+
+hold_schema = HoldRequestSchema()
+release_schema = ReleaseSchema()
+
+
+@bp.post("/serials/<serial_id>/hold")
+@contract(SerialDetailSchema, body=HoldRequestSchema, idempotent=True, role="operator", errors={
+    **SERIAL_NOT_FOUND,
+    400: ("Cannot hold a completed serial", "Cannot hold a scrapped serial", VOIDED),
+    409: ("Serial {id} is already on hold",)},
+    examples={"suspect": {"reason": "suspect", "note": "chatter marks", "operator": "B-7"}})
+def hold_serial(serial_id: str):
+    """Hold: an `in_progress` serial waits at its step for a decision."""
+    require_serial(serial_id)
+    fields = hold_schema.load(json_body())
+    return detail_schema.dump(service.hold_serial(serial_id, **fields))
+
+
+@bp.post("/serials/<serial_id>/release")
+@contract(SerialDetailSchema, body=ReleaseSchema, idempotent=True, role="planner", errors={
+    **SERIAL_NOT_FOUND,
+    400: ("note is required for use_as_is", "toStepIndex is required",
+          "toStepIndex must be from 0 to {max}", "reason is required"),
+    409: ("Serial {id} is not on hold", "Serial {id} has deferred steps: {names}")},
+    examples={"use as is": {"disposition": "use_as_is", "note": "MRB-112: within drawing rev C"},
+              "rework": {"disposition": "rework", "toStepIndex": 1, "reason": "out_of_tolerance"}})
+def release_serial(serial_id: str):
+    """Release: 404, the body, `disposition`, not on hold (409), then the disposition's fields."""
+    require_serial(serial_id)
+    body = json_body()
+    fields = release_schema.load(body)
+    highest = service.require_held(serial_id)
+    own = release_fields(fields["disposition"], highest).load(body)
+    return detail_schema.dump(service.release_serial(serial_id, **{**fields, **own}))
