@@ -4,7 +4,7 @@ from marshmallow import fields
 
 from schemas.base import WireSchema
 from schemas.fields import Timestamp
-from schemas.serial import SerialSchema
+from schemas.serial import SerialDetailSchema
 
 
 class RecordJobSchema(WireSchema):
@@ -37,7 +37,7 @@ class VisitSchema(WireSchema):
     results = fields.List(fields.Dict())
 
 
-class HoldSchema(WireSchema):
+class RecordHoldSchema(WireSchema):
     """One hold: where, why, when, and its release when released."""
 
     step_index = fields.Integer(data_key="stepIndex", required=True)
@@ -64,9 +64,9 @@ class RecordSchema(WireSchema):
 
     job = fields.Nested(RecordJobSchema, required=True)
     path = fields.Nested(RecordPathSchema, required=True)
-    serial = fields.Nested(SerialSchema, required=True)
+    serial = fields.Nested(SerialDetailSchema, required=True)
     visits = fields.List(fields.Nested(VisitSchema), required=True)
-    holds = fields.List(fields.Nested(HoldSchema), required=True)
+    holds = fields.List(fields.Nested(RecordHoldSchema), required=True)
     undone = fields.List(fields.Nested(UndoneSchema), required=True)
     last_event_hash = fields.String(data_key="lastEventHash")
 

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from jobs.store.schema import code_version
-from tests.helpers import FIXTURES, bearer, load_release, table_rows, wire
+from tests.helpers import FIXTURES, bearer, load_release, table_rows, upgraded_serial, wire
 
 MADE = json.loads((FIXTURES / "release2.json").read_text())
 TABLES = ("job", "path", "process_step", "serial", "sequence", "token", "event",
@@ -43,10 +43,12 @@ def test_every_job_path_and_serial_is_found(release2):
         shown = client.get(f"/api/paths/{path['id']}").json
         steps = sorted((s for s in before["process_step"] if s["path_id"] == path["id"]),
                        key=lambda s: s["order"])
-        expected = {**wire(path), "steps": [wire(s, drop=("path_id",)) for s in steps]}
+        expected = {**wire(path), "steps": [{**wire(s, drop=("path_id",)), "checks": []}
+                                            for s in steps]}
         assert shown == {key: expected[key] for key in shown}
     for serial in before["serial"]:
-        assert client.get(f"/api/serials/{serial['id']}").json == wire(serial)
+        assert client.get(f"/api/serials/{serial['id']}").json == upgraded_serial(
+            serial, before["process_step"])
     assert sorted(j["id"] for j in client.get("/api/jobs").json) == sorted(
         j["id"] for j in before["job"])
     assert {s["status"] for s in client.get("/api/serials").json} == {

@@ -53,7 +53,8 @@ def test_old_moves_stand_and_undo_exactly(upgraded):
     assert (back["status"], back["currentStepIndex"]) == ("in_progress", 2)
     scrapped = next(s for s in before["serial"] if s["scrap_note"] == "dropped")
     unscrapped = client.post(f"/api/serials/{scrapped['id']}/undo", json={"reason": "r"}).json
-    assert (unscrapped["status"], unscrapped["currentStepIndex"]) == ("in_progress", 1)
+    assert (unscrapped["status"], unscrapped["currentStepIndex"]) == (
+        "in_progress", scrapped["current_step_index"])
     assert "scrapReason" not in unscrapped and "scrapNote" not in unscrapped
     fresh = by_status[("in_progress", 0)][0]
     assert client.post("/api/serials/void", json={"serialIds": [fresh["id"]],
@@ -62,10 +63,12 @@ def test_old_moves_stand_and_undo_exactly(upgraded):
 
 def test_a_job_whose_serials_are_all_voided_can_be_deleted(upgraded):
     before, client = upgraded
-    flexible = next(p for p in before["path"] if p["advancement_mode"] == "flexible")
-    ids = [s["id"] for s in before["serial"] if s["path_id"] == flexible["id"]]
+    moved = {s["path_id"] for s in before["serial"] if s["updated_at"] != s["created_at"]}
+    unmoved = next(p for p in before["path"] if p["id"] not in moved
+                   and any(s["path_id"] == p["id"] for s in before["serial"]))
+    ids = [s["id"] for s in before["serial"] if s["path_id"] == unmoved["id"]]
     assert client.post("/api/serials/void", json={"serialIds": ids, "reason": "typo"}
                        ).status_code == 200
-    assert client.delete(f"/api/paths/{flexible['id']}").status_code == 204
+    assert client.delete(f"/api/paths/{unmoved['id']}").status_code == 204
     assert wire(before["job"][0])["name"] == client.get(
         f"/api/jobs/{before['job'][0]['id']}").json["name"]

@@ -6,10 +6,11 @@ replays the visits, holds and undone moves.
 """
 from jobs.services import history
 from jobs.services.paths import path_detail
+from jobs.services.serials import get_serial
 from jobs.services.travel import travel_of
 from jobs.store.db import read_snapshot
 from jobs.store.keyset import Keyset
-from jobs.store.models import Job, Serial
+from jobs.store.models import Job
 from jobs.store.records import fetch
 
 PAGE = 500
@@ -22,7 +23,7 @@ def serial_record(serial_id: str) -> dict:
     Raises NotFound `Serial not found: {id}`.
     """
     with read_snapshot():
-        serial = fetch(Serial, serial_id)
+        serial = get_serial(serial_id)
         job, path = fetch(Job, serial["job_id"]), path_detail(serial["path_id"])
         events = _every(history.serial_history(serial_id))
     visits, holds, undone = travel_of(events, [step["name"] for step in path["steps"]])
