@@ -39,9 +39,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     else; `SECRET_KEY`, the key that signs list cursors, default the
     database's own; `AUTH_REQUIRED`, true/false, 1/0 or yes/no, default
     false, anything else a ConfigError; `IDEMPOTENCY_KEY_HOURS`, how long an
-    Idempotency-Key is kept, default 24). The schema is brought up to date on start
-    (`jobs.store.schema.upgrade`; SchemaError on a newer database) and every
-    connection used for that is closed again, so none outlives the factory
+    Idempotency-Key is kept, default 24; `WEBHOOK_ALLOW_PRIVATE`, a flag as
+    AUTH_REQUIRED, default false; `WEBHOOK_BACKOFF_SECONDS`, the first retry
+    delay, default 5; `WEBHOOK_POLL_SECONDS`, how often an idle deliverer
+    looks for events, default 1: docs/operations.md, Webhooks). The schema is
+    brought up to date on start (`jobs.store.schema.upgrade`; SchemaError on
+    a newer database) and every connection used for that is closed again, so
+    none outlives the factory
     (safe to fork after it, as gunicorn's `preload_app` does).
     """
     app = Flask(__name__, instance_relative_config=True)
@@ -53,11 +57,16 @@ def create_app(config: Mapping | None = None) -> Flask:
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         AUTH_REQUIRED=os.environ.get("AUTH_REQUIRED", "false"),
         IDEMPOTENCY_KEY_HOURS=float(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24")),
+        WEBHOOK_ALLOW_PRIVATE=os.environ.get("WEBHOOK_ALLOW_PRIVATE", "false"),
+        WEBHOOK_BACKOFF_SECONDS=float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "5")),
+        WEBHOOK_POLL_SECONDS=float(os.environ.get("WEBHOOK_POLL_SECONDS", "1")),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )
     app.config.update(config or {})
     log_format(app.config["LOG_FORMAT"])
     app.config["AUTH_REQUIRED"] = _flag("AUTH_REQUIRED", app.config["AUTH_REQUIRED"])
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = _flag("WEBHOOK_ALLOW_PRIVATE",
+                                                app.config["WEBHOOK_ALLOW_PRIVATE"])
     if app.config["DATABASE_URL"] == default_url:
         # Only the default database lives there; a deployment's user may not
         # be allowed to create folders beside the code.

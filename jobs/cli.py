@@ -1,5 +1,5 @@
 """Flask CLI commands (docs/operations.md): `db upgrade|version`, `copy-db`, `backup`, `openapi`,
-`token create|list|revoke`.
+`token create|list|revoke`, `webhooks deliver` (jobs.webhooks.command).
 
 Each failure is one line on standard error and exit status 1.
 """
@@ -17,6 +17,7 @@ from jobs.services import tokens
 from jobs.store.copy import CopyError, copy_database
 from jobs.store.db import SqliteFile, db, make_database
 from jobs.store.schema import schema_version, upgrade
+from jobs.webhooks.command import webhooks_group
 from schemas.fields import format_timestamp
 
 db_group = AppGroup("db", help="The database schema.")
@@ -121,3 +122,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(openapi_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(token_group)
+    app.cli.add_command(webhooks_group)

@@ -40,7 +40,7 @@ def test_sqlite_to_postgresql_to_sqlite_answers_the_same(tmp_path, postgres):
     result = copy(first, pg_url)
     assert (result.exit_code, result.output) == (
         0, "Copied 2 job, 1 path, 3 process_step, 4 serial, 1 sequence, 0 token, 9 event, "
-           "0 idempotency_key.\n")
+           "0 idempotency_key, 0 webhook, 0 webhook_delivery.\n")
     db.close_all()
     on_postgres = create_app({"DATABASE_URL": pg_url, "TESTING": True})
     assert answers(on_postgres.test_client()) == shown

@@ -121,8 +121,13 @@ def existing_serial(server, http) -> str:
     return create(server, http, "/api/serials", body)[0]["id"]
 
 
+def existing_webhook(server, http) -> str:
+    return create(server, http, "/api/webhooks", {"url": "http://93.184.215.14/hook"})["id"]
+
+
 # Path parameter -> a function that creates such an object and returns its id.
-EXISTING = {"job_id": existing_job, "path_id": existing_path, "serial_id": existing_serial}
+EXISTING = {"job_id": existing_job, "path_id": existing_path, "serial_id": existing_serial,
+            "webhook_id": existing_webhook}
 
 
 def real_cursor(server, http, path: str, query: dict) -> str | None:

@@ -245,7 +245,8 @@ def test_lists_document_limit_cursor_filters_and_the_link_header(document, path,
 
 
 POSTS = [("/api/jobs", "post"), ("/api/paths", "post"), ("/api/serials", "post"),
-         ("/api/serials/{serial_id}/advance", "post"), ("/api/serials/{serial_id}/scrap", "post")]
+         ("/api/serials/{serial_id}/advance", "post"), ("/api/serials/{serial_id}/scrap", "post"),
+         ("/api/webhooks", "post"), ("/api/webhooks/{webhook_id}/resume", "post")]
 
 
 def examples_of(operation: dict, status: str) -> list[str]:

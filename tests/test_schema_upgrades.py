@@ -28,18 +28,23 @@ def new_url(database_kind, tmp_path, request):
     return request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex}")
 
 
-@pytest.fixture
-def release1_url(database_kind, new_url):
-    """A database as the first release left it, with its rows."""
-    script = (FIXTURES / f"release1.{database_kind}.sql").read_text()
-    database = make_database(new_url)
+def load_dump(url: str, database_kind: str, release: str) -> str:
+    """Load `tests/fixtures/{release}.{database_kind}.sql` into the new database `url`."""
+    script = (FIXTURES / f"{release}.{database_kind}.sql").read_text()
+    database = make_database(url)
     with database.connection_context():
         if database_kind == "sqlite":
             database.connection().executescript(script)
         else:
             database.execute_sql(script)
     database.close_all()
-    return new_url
+    return url
+
+
+@pytest.fixture
+def release1_url(database_kind, new_url):
+    """A database as the first release left it, with its rows."""
+    return load_dump(new_url, database_kind, "release1")
 
 
 def table_rows(url: str, table: str) -> list[dict]:
