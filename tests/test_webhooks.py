@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app import create_app
+from app import ConfigError, create_app
 from jobs.store.db import db
 from jobs.store.models import Webhook, WebhookDelivery
 from tests.conftest import error_body
@@ -215,3 +215,8 @@ def test_copy_db_carries_subscriptions_secrets_cursors_and_deliveries(app, clien
     assert result.exit_code == 0, result.output
     assert "1 webhook, 2 webhook_delivery" in result.output
     assert {t: table_rows(target, t) for t in before} == before
+
+
+def test_webhook_allow_private_must_be_a_flag(database_url):
+    with pytest.raises(ConfigError, match="WEBHOOK_ALLOW_PRIVATE must be true or false"):
+        create_app({"DATABASE_URL": database_url, "WEBHOOK_ALLOW_PRIVATE": "maybe"})
