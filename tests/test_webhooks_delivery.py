@@ -5,6 +5,7 @@ rounds run here; signatures verified with `standardwebhooks` as a receiver
 would. The deliverer as a process is in tests/test_live_webhooks.py.
 """
 import json
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -193,11 +194,12 @@ def test_the_private_rule_is_checked_again_at_delivery(app, client, job, receive
 
 
 def test_a_refused_connection_is_logged_without_status(app, client, job, deliverer):
-    closed = Receiver()
-    closed.stop()
-    webhook = subscribe(app, closed.url)
-    changes(client, job)
-    deliver(deliverer)
+    with socket.socket() as bound:
+        # Bound but not listening: refused, and no other process can take the port meanwhile.
+        bound.bind(("127.0.0.1", 0))
+        webhook = subscribe(app, f"http://127.0.0.1:{bound.getsockname()[1]}/h")
+        changes(client, job)
+        deliver(deliverer)
     (attempt,) = client.get(f"/api/webhooks/{webhook['id']}/deliveries").json
     assert "status" not in attempt and attempt["error"].startswith("ConnectionRefusedError")
     assert stored(webhook["id"])["unreachable"] == 1
@@ -249,3 +251,16 @@ def test_metrics_show_attempts_by_outcome_and_the_lag(app, client, job, receiver
     assert {outcome: value(after, "jobs_webhook_deliveries_total", webhook=webhook["id"],
                            outcome=outcome) for outcome in wanted} == wanted
     assert value(after, "jobs_webhook_lag", webhook=webhook["id"]) == 0
+
+
+def test_a_restarted_deliverer_frees_the_leases_of_its_host_s_dead_deliverers(app, client):
+    dead, living = (subscribe(app, "http://127.0.0.1:9/h") for _ in range(2))
+    client.post("/api/jobs", json={"name": "J", "goalQuantity": 1})
+    with db.connection_context():
+        assert delivery.claim(dead["id"], "bench-1:4000001:a") is not None
+        assert delivery.claim(living["id"], "bench-1:4000002:b") is not None
+        assert delivery.claim(living["id"] + "x", "other:4000003:c") is None
+        freed = delivery.free_leases_of_the_dead("bench-1", lambda pid: pid == 4000002)
+    assert freed == 1
+    assert (stored(dead["id"])["lease_owner"], stored(living["id"])["lease_owner"]) == (
+        None, "bench-1:4000002:b")

@@ -8,6 +8,7 @@ records. The attempt, its counters and (after a 2xx) the cursor are written
 in one transaction that first checks the lease is still ours: a deliverer
 that lost its lease moves nothing. No HTTP ever runs inside a transaction.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jobs import clock
@@ -86,6 +87,25 @@ def release(webhook_id: str, owner: str) -> None:
     with write_transaction():
         (Webhook.update(lease_owner=None, lease_expires_at=None)
          .where(Webhook.id == webhook_id, Webhook.lease_owner == owner).execute())
+
+
+def free_leases_of_the_dead(host: str, alive: Callable[[int], bool]) -> int:
+    """Free the live leases that deliverers of `host` hold whose process is not `alive`;
+    return how many. A deliverer restarted on its host need not wait for their expiry.
+
+    Owners are `host:pid:nonce`; a pid that is alive again (reused) keeps its
+    lease until it expires, which is only slower, never unsafe.
+    """
+    held = (Webhook.select(Webhook.id, Webhook.lease_owner)
+            .where(Webhook.lease_owner.startswith(f"{host}:"),
+                   Webhook.lease_expires_at >= clock.now_ms()).tuples())
+    freed = 0
+    for webhook_id, owner in list(held):
+        pid = owner.split(":")[-2]
+        if pid.isdigit() and not alive(int(pid)):
+            release(webhook_id, owner)
+            freed += 1
+    return freed
 
 
 def backoff_ms(failures: int, first_ms: int) -> int:

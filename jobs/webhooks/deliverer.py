@@ -42,6 +42,16 @@ class Settings:
     poll_seconds: float = 1
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def message_id(webhook_id: str, event_id: int) -> str:
     """The `webhook-id` of event `event_id` sent to `webhook_id`: the same on every retry."""
     return f"{webhook_id}_{event_id}"
@@ -52,7 +62,8 @@ class Deliverer:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.host = socket.gethostname()
+        self.owner = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -60,7 +71,13 @@ class Deliverer:
         self.stopping.set()
 
     def run(self) -> None:
-        """Deliver until `stop()`: rounds while work is due, a poll interval's rest when idle."""
+        """Deliver until `stop()`: rounds while work is due, a poll interval's rest when idle.
+
+        First, the leases of this host's dead deliverers are freed (a restart
+        carries on at once, not after their expiry).
+        """
+        with db.connection_context():
+            delivery.free_leases_of_the_dead(self.host, _alive)
         with ThreadPoolExecutor(THREADS, thread_name_prefix="deliver") as pool:
             while not self.stopping.is_set():
                 if not self.round(pool):
