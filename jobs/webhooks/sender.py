@@ -62,9 +62,7 @@ def post(url: str, body: str, headers: dict, allow_private: bool) -> tuple[int |
     except TargetRefused as refused:
         return None, str(refused)
     connection = _PinnedConnection(target, address, TIMEOUT_SECONDS)
-    watchdog = threading.Timer(TIMEOUT_SECONDS - (time.monotonic() - started),
-                               _cut, (connection,))
-    watchdog.start()
+    _WATCHDOG.watch(connection, started + TIMEOUT_SECONDS)
     try:
         connection.request("POST", target.path, body.encode(), headers)
         status = connection.getresponse().status
@@ -72,19 +70,58 @@ def post(url: str, body: str, headers: dict, allow_private: bool) -> tuple[int |
         late = time.monotonic() - started >= TIMEOUT_SECONDS
         return None, f"no answer within {TIMEOUT_SECONDS} s" if late else _describe(error)
     finally:
-        watchdog.cancel()
+        _WATCHDOG.forget(connection)
         connection.close()
     if time.monotonic() - started >= TIMEOUT_SECONDS:
         return status, f"no answer within {TIMEOUT_SECONDS} s"
     return status, None if 200 <= status < 300 else f"receiver answered {status}"
 
 
+class _Watchdog:
+    """One thread per process that shuts down the sockets of attempts past their deadline.
+
+    A per-operation timeout alone would let a receiver that drips its answer
+    hold an attempt for ever; a timer thread per attempt costs more than the
+    attempt on loopback. Deadlines are checked every 0.1 s.
+    """
+
+    def __init__(self):
+        self.deadlines: dict[http.client.HTTPConnection, float] = {}
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def watch(self, connection: http.client.HTTPConnection, deadline: float) -> None:
+        """Cut `connection` at `deadline` (time.monotonic) unless forgotten before."""
+        with self.lock:
+            self.deadlines[connection] = deadline
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="webhook-watchdog",
+                                               daemon=True)
+                self.thread.start()
+
+    def forget(self, connection: http.client.HTTPConnection) -> None:
+        """Stop watching `connection` (its attempt is over)."""
+        with self.lock:
+            self.deadlines.pop(connection, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            with self.lock:
+                late = [c for c, deadline in self.deadlines.items() if deadline <= now]
+            for connection in late:
+                _cut(connection)
+
+
 def _cut(connection: http.client.HTTPConnection) -> None:
-    # Unblocks a connect or read that the per-operation timeout would let run on.
     sock = connection.sock
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _describe(error: Exception) -> str:
