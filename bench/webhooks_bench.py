@@ -143,17 +143,32 @@ def put_speed(args, tmp: Path) -> None:
         wrk = argparse.Namespace(connections=32, seconds=args.wrk_seconds)
         runs = {"without": [], "with": []}
         for _ in range(args.rounds):
-            runs["without"].append(run_wrk(url, [server], "none", wrk, script)["rps"])
-            process = deliverer(server.database_url, tmp / "idle.log",
-                                env={"WEBHOOK_POLL_SECONDS": "1"})
+            runs["without"].append(run_wrk(url, [server], "none", wrk, script))
+            log = tmp / "idle.log"
+            process = deliverer(server.database_url, log, env={"WEBHOOK_POLL_SECONDS": "1"})
+            while "Delivering" not in log.read_text():
+                time.sleep(0.1)
             time.sleep(1)
-            runs["with"].append(run_wrk(url, [server], "none", wrk, script)["rps"])
+            before = process_cpu(process.pid)
+            runs["with"].append(run_wrk(url, [server], "none", wrk, script))
+            idle_cpu = process_cpu(process.pid) - before
             stop_process(process, 15)
     finally:
         server.stop()
-    without, with_ = (statistics.median(runs[k]) for k in ("without", "with"))
-    print(f"put: without a deliverer {without:.0f} req/s, with an idle one {with_:.0f} req/s "
-          f"(ratio {with_ / without:.3f}); runs {runs}")
+    for name, results in runs.items():
+        print(f"put {name:7} a deliverer: median {statistics.median(r['rps'] for r in results):.0f}"
+              f" req/s, server cpu {statistics.median(r['cpu'] for r in results):.3f} ms/req; "
+              f"runs {[round(r['rps']) for r in results]}")
+    ratio = (statistics.median(r["rps"] for r in runs["with"])
+             / statistics.median(r["rps"] for r in runs["without"]))
+    print(f"put ratio with/without {ratio:.3f}; the idle deliverer used {idle_cpu:.3f} s of CPU "
+          f"in the last {args.wrk_seconds} s run")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid`."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

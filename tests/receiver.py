@@ -9,10 +9,12 @@ from standardwebhooks import Webhook
 
 @dataclass(frozen=True)
 class Received:
-    """One POST as the receiver got it: its headers (lower-case names) and raw body."""
+    """One POST as the receiver got it: its headers (lower-case names), raw body and the
+    client's port (one per connection)."""
 
     headers: dict
     body: bytes
+    port: int = 0
 
     def verified(self, secret: str) -> dict:
         """The event, after `standardwebhooks` verified the signature (raises if it fails)."""
@@ -21,10 +23,13 @@ class Received:
 
 class Receiver:
     """Answers each POST with `status` (settable; a callable of the request count also works),
-    after `delay` seconds; `received` lists what came, in arrival order. Stop with `stop()`."""
+    after `delay` seconds; `received` lists what came, in arrival order. Stop with `stop()`.
+    `protocol` `HTTP/1.1` keeps connections open; `HTTP/1.0` closes each after its answer."""
 
-    def __init__(self, status=200, delay: float = 0, location: str | None = None):
+    def __init__(self, status=200, delay: float = 0, location: str | None = None,
+                 protocol: str = "HTTP/1.1"):
         self.status, self.delay, self.location = status, delay, location
+        self.protocol = protocol
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -37,11 +42,14 @@ class Receiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = receiver.protocol
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
                     receiver.received.append(Received(
-                        {k.lower(): v for k, v in self.headers.items()}, body))
+                        {k.lower(): v for k, v in self.headers.items()}, body,
+                        self.client_address[1]))
                     count = len(receiver.received)
                 time.sleep(receiver.delay)
                 status = receiver.status

@@ -184,8 +184,10 @@ def test_sigkill_mid_stream_loses_nothing_and_reorders_nothing(server, deliverer
 
 def test_sigterm_stops_it_cleanly(server, deliverers):
     deliverer = deliverers()
-    time.sleep(1)
+    # Before its handler is installed (a slow start), SIGTERM would kill it outright.
+    wait_until(lambda: b"Delivering" in Path(deliverer.log.name).read_bytes())
     assert deliverer.stop() == 0
+    assert Path(deliverer.log.name).read_text().endswith("Stopped.\n")
 
 
 def test_two_deliverers_never_send_one_event_twice_at_once(postgres, tmp_path):

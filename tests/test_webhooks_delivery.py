@@ -84,6 +84,17 @@ def test_every_event_after_the_subscription_arrives_once_signed_in_order(
     assert len(receiver.received) == len(events)
 
 
+def deliver_changes_to(receiver: Receiver, app, client, job, deliverer) -> dict:
+    """Subscribe `receiver`, make `changes`, deliver them, stop `receiver`; return the webhook."""
+    try:
+        webhook = subscribe(app, receiver.url)
+        changes(client, job)
+        deliver(deliverer)
+    finally:
+        receiver.stop()
+    return webhook
+
+
 def job_created_id(client) -> int:
     return client.get("/api/events?type=job.created").json[0]["id"]
 
@@ -169,13 +180,7 @@ def test_a_redirect_is_a_failure_and_is_not_followed(app, client, job, deliverer
 
 def test_no_answer_within_the_timeout_is_a_failure(app, client, job, deliverer, monkeypatch):
     monkeypatch.setattr(sender, "TIMEOUT_SECONDS", 0.3)
-    slow = Receiver(delay=1)
-    try:
-        webhook = subscribe(app, slow.url)
-        changes(client, job)
-        deliver(deliverer)
-    finally:
-        slow.stop()
+    webhook = deliver_changes_to(Receiver(delay=1), app, client, job, deliverer)
     (attempt,) = client.get(f"/api/webhooks/{webhook['id']}/deliveries").json
     assert "status" not in attempt
     assert attempt["error"] == "no answer within 0.3 s"
@@ -264,3 +269,13 @@ def test_a_restarted_deliverer_frees_the_leases_of_its_host_s_dead_deliverers(ap
     assert freed == 1
     assert (stored(dead["id"])["lease_owner"], stored(living["id"])["lease_owner"]) == (
         None, "bench-1:4000002:b")
+
+
+@pytest.mark.parametrize("protocol, connections", [("HTTP/1.1", 1), ("HTTP/1.0", 4)])
+def test_a_turn_keeps_its_connection_open_when_the_receiver_does(
+        app, client, job, deliverer, protocol, connections):
+    receiver = Receiver(protocol=protocol)
+    webhook = deliver_changes_to(receiver, app, client, job, deliverer)
+    assert [r.verified(webhook["secret"])["id"] for r in receiver.received] == [
+        e["id"] for e in client.get(f"/api/events?after={job_created_id(client)}").json]
+    assert len({r.port for r in receiver.received}) == connections

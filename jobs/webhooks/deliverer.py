@@ -111,10 +111,17 @@ class Deliverer:
     def _deliver_batch(self, webhook: dict) -> None:
         with db.connection_context():
             events = delivery.next_events(webhook, BATCH)
+        session = sender.Session()
+        try:
+            self._deliver_in_order(webhook, events, session)
+        finally:
+            session.close()
+
+    def _deliver_in_order(self, webhook: dict, events: list[dict], session) -> None:
         for event in events:
             if self.stopping.is_set():
                 return
-            attempt = self.attempt(webhook, event)
+            attempt = self.attempt(webhook, event, session)
             with db.connection_context():
                 held = delivery.record(webhook, self.owner, attempt,
                                        int(self.settings.backoff_seconds * 1000))
@@ -122,13 +129,16 @@ class Deliverer:
                 return
             webhook = {**webhook, "cursor": event["id"], "failures": 0, "failing_since": None}
 
-    def attempt(self, webhook: dict, event: dict) -> delivery.Attempt:
-        """POST `event` to `webhook`'s receiver, signed; return the attempt's outcome."""
+    def attempt(self, webhook: dict, event: dict,
+                session: sender.Session | None = None) -> delivery.Attempt:
+        """POST `event` to `webhook`'s receiver, signed (on `session`'s connection, when
+        given); return the attempt's outcome."""
         body = self.settings.encode(event)
         moment = sender.now()
         headers = sender.signed_headers(webhook["secret"], message_id(webhook["id"], event["id"]),
                                         body, moment)
         started = time.monotonic()
-        status, error = sender.post(webhook["url"], body, headers, self.settings.allow_private)
+        status, error = sender.post(webhook["url"], body, headers, self.settings.allow_private,
+                                    session)
         return delivery.Attempt(event["id"], int(moment.timestamp() * 1000), status, error,
                                 int((time.monotonic() - started) * 1000))

@@ -21,6 +21,8 @@ from standardwebhooks import Webhook as Signer
 from jobs.webhooks.targets import Target, TargetRefused, checked_address, split_url
 
 TIMEOUT_SECONDS = 10
+# An answer's body up to this size is read, so that its connection serves the next POST.
+KEEP_ALIVE_BODY = 65536
 USER_AGENT = "shop-jobs-webhooks"
 _TLS = ssl.create_default_context()
 
@@ -43,17 +45,48 @@ class _PinnedConnection(http.client.HTTPConnection):
     def connect(self) -> None:
         """Open the socket to the checked address (TLS with the URL's host as server name)."""
         sock = socket.create_connection((self.address, self.target.port), self.timeout)
+        # http.client sends the headers and the body in two writes: without this, on a
+        # kept connection the body waits for the receiver's delayed ACK (40 ms).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.target.scheme == "https":
             sock = _TLS.wrap_socket(sock, server_hostname=self.target.host)
         self.sock = sock
 
 
-def post(url: str, body: str, headers: dict, allow_private: bool) -> tuple[int | None, str | None]:
+class Session:
+    """The connection kept open between the attempts of one deliverer's turn (keep-alive).
+
+    Reused only for the same scheme, host, port and checked address, and only
+    after an answer whose body was read whole (at most `KEEP_ALIVE_BODY`).
+    """
+
+    def __init__(self):
+        self.connection: _PinnedConnection | None = None
+
+    def connection_to(self, target: Target, address: str) -> tuple[_PinnedConnection, bool]:
+        """Return a connection to `address` for `target`, and whether it is a reused one."""
+        kept = self.connection
+        if kept is not None and kept.sock is not None and (kept.target, kept.address) == (
+                target, address):
+            return kept, True
+        self.close()
+        self.connection = _PinnedConnection(target, address, TIMEOUT_SECONDS)
+        return self.connection, False
+
+    def close(self) -> None:
+        """Close the kept connection, if any."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def post(url: str, body: str, headers: dict, allow_private: bool,
+         session: Session | None = None) -> tuple[int | None, str | None]:
     """POST `body` (UTF-8) to `url`; return (the receiver's status or None, an error or None).
 
     A status outside 2xx comes with the error `receiver answered {status}`;
     no answer within 10 s, a refused address, a failed connection: status
-    None and the reason.
+    None and the reason. `session` keeps the connection for the next POST.
     """
     started = time.monotonic()
     target = split_url(url)
@@ -61,20 +94,41 @@ def post(url: str, body: str, headers: dict, allow_private: bool) -> tuple[int |
         address = checked_address(target, allow_private)
     except TargetRefused as refused:
         return None, str(refused)
-    connection = _PinnedConnection(target, address, TIMEOUT_SECONDS)
-    _WATCHDOG.watch(connection, started + TIMEOUT_SECONDS)
+    kept = session or Session()
     try:
-        connection.request("POST", target.path, body.encode(), headers)
-        status = connection.getresponse().status
+        status = _exchange(kept, target, address, body.encode(), headers, started)
     except (OSError, http.client.HTTPException) as error:
+        kept.close()
         late = time.monotonic() - started >= TIMEOUT_SECONDS
         return None, f"no answer within {TIMEOUT_SECONDS} s" if late else _describe(error)
     finally:
-        _WATCHDOG.forget(connection)
-        connection.close()
+        if session is None:
+            kept.close()
     if time.monotonic() - started >= TIMEOUT_SECONDS:
         return status, f"no answer within {TIMEOUT_SECONDS} s"
     return status, None if 200 <= status < 300 else f"receiver answered {status}"
+
+
+def _exchange(session: Session, target: Target, address: str, payload: bytes, headers: dict,
+              started: float) -> int:
+    # A kept connection the receiver has closed meanwhile fails at once: the
+    # POST is sent again on a new one (at worst a duplicate, same webhook-id).
+    while True:
+        connection, reused = session.connection_to(target, address)
+        _WATCHDOG.watch(connection, started + TIMEOUT_SECONDS)
+        try:
+            connection.request("POST", target.path, payload, headers)
+            response = connection.getresponse()
+            response.read(KEEP_ALIVE_BODY)
+            if not response.isclosed():
+                session.close()
+            return response.status
+        except ConnectionError:
+            session.close()
+            if not reused:
+                raise
+        finally:
+            _WATCHDOG.forget(connection)
 
 
 class _Watchdog:
