@@ -69,8 +69,10 @@ class EventTypes(WireField):
 class WebhookCreateSchema(WireSchema):
     """POST /api/webhooks body: `url` required; `types`, `jobId`, `description` optional."""
 
-    url = WebhookUrl(required=True)
-    types = EventTypes(allow_none=True, metadata={"enum": list(EVENT_TYPES)})
+    url = WebhookUrl(required=True, metadata={"type": "string", "minLength": 1,
+                                              "maxLength": URL_MAX, "format": "uri"})
+    types = EventTypes(allow_none=True, metadata={
+        "type": "array", "minItems": 1, "items": {"type": "string", "enum": list(EVENT_TYPES)}})
     job_id = PlainString(data_key="jobId", allow_none=True)
     description = PlainString(maximum=DESCRIPTION_MAX, allow_none=True)
 

@@ -47,6 +47,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           positive_data_acceptance, negative_data_rejection]
 
 
+# Create Webhook refuses URLs whose host resolves to a private address (a DNS answer, which
+# no JSON Schema can say), so its schema-valid cases may be a documented 400.
+CHECKS_OF = {"POST /api/webhooks": [c for c in CHECKS if c is not positive_data_acceptance]}
+
 # The planner token of the running server, for the auth provider below.
 CREDENTIALS: dict[str, str] = {}
 
@@ -177,7 +181,7 @@ def test_every_operation_keeps_the_contract(case, server, http, planner):
     authorized = (case.headers or {}).get("Authorization") == PENDING
     if authorized:
         case.headers["Authorization"] = f"Bearer {CREDENTIALS['token']}"
-    response = case.call_and_validate(base_url=server.base, session=http, checks=CHECKS,
-                                      timeout=10)
+    response = case.call_and_validate(base_url=server.base, session=http, timeout=10,
+                                      checks=CHECKS_OF.get(case.operation.label, CHECKS))
     if authorized:
         assert response.status_code != 401, response.text
