@@ -15,7 +15,7 @@ from peewee import SQL
 
 from jobs import clock
 from jobs.services.webhooks import ACTIVE, DISABLED, FAILING
-from jobs.store.db import db, write_transaction
+from jobs.store.db import db, is_postgres, write_transaction
 from jobs.store.models import Event, Webhook, WebhookDelivery
 from jobs.store.statements import compile_once, placeholder, query_rows
 
@@ -126,6 +126,11 @@ def record(webhook: dict, owner: str, attempt: Attempt, first_backoff_ms: int) -
     """
     now = clock.now_ms()
     lease = (webhook["id"], owner, now)
+    if attempt.delivered and is_postgres():
+        # One statement, one round trip instead of four (docs/benchmarks.md, Webhooks).
+        return bool(db.execute_sql(_delivered_and_logged(), (
+            attempt.event_id, attempt.event_id, now + LEASE_MS, *lease,
+            *astuple(attempt))).rowcount)
     with write_transaction():
         if attempt.delivered:
             # The hot path, compiled once (docs/benchmarks.md, Webhooks).
@@ -153,6 +158,15 @@ def _delivered():
         Webhook.failing_since: SQL("NULL"), Webhook.next_attempt_at: SQL("NULL"),
         Webhook.lease_expires_at: placeholder(), Webhook.delivered: Webhook.delivered + SQL("1"),
     }).where(_leased_by(placeholder(), placeholder(), placeholder())))
+
+
+def _delivered_and_logged() -> str:
+    # PostgreSQL only (SQLite has no UPDATE inside WITH): the lease-checked update and
+    # the attempt's row in one atomic statement; the insert finds no row if the lease is lost.
+    columns = ", ".join(f'"{f.column_name}"' for f in WebhookDelivery._meta.sorted_fields[1:])
+    values = ", ".join([db.param] * (len(WebhookDelivery._meta.sorted_fields) - 2))
+    return (f'WITH changed AS ({compile_once(_delivered)} RETURNING "id") '
+            f'INSERT INTO "webhook_delivery" ({columns}) SELECT "id", {values} FROM changed')
 
 
 def _insert_attempt():
