@@ -1,5 +1,5 @@
 """Flask CLI commands (docs/operations.md): `db upgrade|version`, `copy-db`, `backup`, `openapi`,
-`token create|list|revoke`, `history verify`.
+`token create|list|revoke`, `history verify`, `webhooks deliver` (jobs.webhooks.command).
 
 Each failure is one line on standard error and exit status 1, except a broken history,
 which `history verify` names on standard output (docs/api.md, Records an auditor can trust).
@@ -21,6 +21,7 @@ from jobs.services import chain, tokens
 from jobs.store.copy import CopyError, copy_database
 from jobs.store.db import SqliteFile, db, make_database
 from jobs.store.schema import SchemaError, code_version, schema_version, upgrade
+from jobs.webhooks.command import webhooks_group
 from schemas.fields import format_timestamp
 
 db_group = AppGroup("db", help="The database schema.")
@@ -163,3 +164,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(token_group)
     app.cli.add_command(history_group)
+    app.cli.add_command(webhooks_group)

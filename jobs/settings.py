@@ -95,6 +95,9 @@ APP = [
     Setting("IDEMPOTENCY_KEY_HOURS", positive, "24"),
     Setting("SQLITE_SYNCHRONOUS", lowered(one_of("full", "normal")), "full"),
     Setting("UNDO_MINUTES", positive, "15"),
+    Setting("WEBHOOK_ALLOW_PRIVATE", flag, "false"),
+    Setting("WEBHOOK_BACKOFF_SECONDS", positive, "5"),
+    Setting("WEBHOOK_POLL_SECONDS", positive, "1"),
 ]
 GUNICORN = [
     Setting("LOG_FORMAT", one_of("text", "json"), "text"),

@@ -20,3 +20,16 @@ DEPENDENCY_TYPES = ("physical", "preferred", "completion_gate")
 # Token roles, lowest first: each may do what the roles before it may
 # (docs/api.md, Authentication and roles).
 ROLES = ("viewer", "operator", "planner")
+
+# Every event type the history records (docs/api.md: History, Events extended): the
+# values a webhook's `types` may name.
+EVENT_TYPES = (
+    "job.created", "job.updated", "job.deleted",
+    "path.created", "path.updated", "path.deleted",
+    "serials.created", "serial.advanced", "serial.completed", "serial.scrapped",
+    "serial.held", "serial.released", "serial.reworked", "serial.step_completed",
+    "serial.step_waived", "serial.undone", "serial.voided",
+)
+
+# A webhook subscription's status (docs/api.md, Webhooks).
+WEBHOOK_STATUSES = ("active", "failing", "disabled")

@@ -74,6 +74,10 @@ def test_every_route_declares_the_documented_role():
         ("PATCH", "/api/jobs/missing"): "planner", ("DELETE", "/api/jobs/missing"): "planner",
         ("POST", "/api/paths"): "planner", ("PUT", "/api/paths/missing"): "planner",
         ("PATCH", "/api/paths/missing"): "planner", ("DELETE", "/api/paths/missing"): "planner",
+        ("POST", "/api/webhooks"): "planner", ("GET", "/api/webhooks"): "planner",
+        ("GET", "/api/webhooks/missing"): "planner", ("DELETE", "/api/webhooks/missing"): "planner",
+        ("POST", "/api/webhooks/missing/resume"): "planner",
+        ("GET", "/api/webhooks/missing/deliveries"): "planner",
     }
 
 

@@ -41,7 +41,8 @@ def test_sqlite_to_postgresql_to_sqlite_answers_the_same(tmp_path, postgres, mak
     result = copy(first, pg_url)
     assert (result.exit_code, result.output) == (
         0, "Copied 2 job, 1 path, 3 process_step, 4 serial, 0 serial_step, 5 serial_move, "
-           "1 sequence, 0 token, 9 event, 0 idempotency_key, 1 secret.\n")
+           "1 sequence, 0 token, 9 event, 0 idempotency_key, 0 webhook, 0 webhook_delivery, "
+           "1 secret.\n")
     db.close_all()
     on_postgres = make_app(pg_url)
     assert answers(on_postgres.test_client()) == shown

@@ -55,6 +55,10 @@ STATE_RULES = {"/api/paths", "/api/serials/{serial_id}/advance",
                "/api/serials/{serial_id}/scrap"}
 
 
+# Create Webhook refuses URLs whose host resolves to a private address (a DNS answer, which
+# no JSON Schema can say), so its schema-valid cases may be a documented 400.
+CHECKS_OF = {"POST /api/webhooks": [c for c in CHECKS if c is not positive_data_acceptance]}
+
 # The planner token of the running server, for the auth provider below.
 CREDENTIALS: dict[str, str] = {}
 
@@ -134,9 +138,13 @@ def existing_step(server, http) -> str:
     return path["steps"][0]["id"]
 
 
+def existing_webhook(server, http) -> str:
+    return create(server, http, "/api/webhooks", {"url": "http://93.184.215.14/hook"})["id"]
+
+
 # Path parameter -> a function that creates such an object and returns its id.
 EXISTING = {"job_id": existing_job, "path_id": existing_path, "serial_id": existing_serial,
-            "step_id": existing_step}
+            "step_id": existing_step, "webhook_id": existing_webhook}
 
 
 def real_cursor(server, http, path: str, query: dict) -> str | None:
@@ -186,8 +194,8 @@ def test_every_operation_keeps_the_contract(case, server, http, planner):
     authorized = (case.headers or {}).get("Authorization") == PENDING
     if authorized:
         case.headers["Authorization"] = f"Bearer {CREDENTIALS['token']}"
-    checks = [check for check in CHECKS if check is not positive_data_acceptance
-              or case.path not in STATE_RULES]
+    checks = [check for check in CHECKS_OF.get(case.operation.label, CHECKS)
+              if check is not positive_data_acceptance or case.path not in STATE_RULES]
     response = case.call_and_validate(base_url=server.base, session=http, checks=checks,
                                       timeout=10)
     if authorized:

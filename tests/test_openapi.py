@@ -251,7 +251,8 @@ POSTS = [("/api/jobs", "post"), ("/api/paths", "post"), ("/api/serials", "post")
          ("/api/serials/{serial_id}/steps/{step_id}/waive", "post"),
          ("/api/serials/{serial_id}/rework", "post"), ("/api/serials/{serial_id}/undo", "post"),
          ("/api/serials/void", "post"), ("/api/serials/{serial_id}/hold", "post"),
-         ("/api/serials/{serial_id}/release", "post"), ("/api/scans", "post")]
+         ("/api/serials/{serial_id}/release", "post"), ("/api/scans", "post"),
+         ("/api/webhooks", "post"), ("/api/webhooks/{webhook_id}/resume", "post")]
 
 
 def examples_of(operation: dict, status: str) -> list[str]:

@@ -55,7 +55,9 @@ def test_good_values_and_defaults():
                                         "IDEMPOTENCY_KEY_HOURS": "0.5"})
     assert read == {"DATABASE_URL": None, "TRUSTED_PROXIES": 2, "LOG_FORMAT": "text",
                     "SECRET_KEY": None, "AUTH_REQUIRED": True, "IDEMPOTENCY_KEY_HOURS": 0.5,
-                    "SQLITE_SYNCHRONOUS": "full", "UNDO_MINUTES": 15.0}
+                    "SQLITE_SYNCHRONOUS": "full", "UNDO_MINUTES": 15.0,
+                    "WEBHOOK_ALLOW_PRIVATE": False, "WEBHOOK_BACKOFF_SECONDS": 5.0,
+                    "WEBHOOK_POLL_SECONDS": 1.0}
     assert settings.read(settings.APP, {"LOG_FORMAT": "xml"}, {"LOG_FORMAT": "json"})[
         "LOG_FORMAT"] == "json"
     assert settings.read(settings.GUNICORN, {"GUNICORN_WORKERS": "3"})["GUNICORN_WORKERS"] == 3

@@ -5,7 +5,8 @@ imported (gunicorn.conf.py), and prometheus_client writes every worker's
 values to files there; a scrape merges them (`jobs.http.multiprocess`), so
 any worker answers for all. Without it (Flask's test client, `flask run`)
 the values live in this process. Serials by status are counted at scrape
-time, never stored.
+time, never stored; so are the webhook figures, read from the subscriptions'
+rows (the deliverer is a process of its own, outside gunicorn's workers).
 """
 import os
 import time
@@ -22,7 +23,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
-from prometheus_client.metrics_core import GaugeMetricFamily
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily
 
 from jobs.http import access
 from jobs.http.multiprocess import LockedCollector
@@ -99,8 +100,36 @@ class SerialsCollector:
         yield family
 
 
-def render(count_serials: Callable[[], dict[str, int]]) -> bytes:
-    """Return every metric in Prometheus text format, serials counted by `count_serials()`."""
+class WebhooksCollector:
+    """`jobs_webhook_deliveries_total{webhook, outcome}` and `jobs_webhook_lag{webhook}`, from
+    `statistics()` (one row per subscription: `id`, `delivered`, `rejected`, `unreachable`,
+    `lag`) run at scrape time."""
+
+    OUTCOMES = ("delivered", "rejected", "unreachable")
+
+    def __init__(self, statistics: Callable[[], list[dict]]):
+        self._statistics = statistics
+
+    def collect(self) -> Iterator:
+        """Yield the two webhook families, read now."""
+        attempts = CounterMetricFamily(
+            "jobs_webhook_deliveries", "Webhook delivery attempts by subscription and outcome "
+            "(delivered: a 2xx; rejected: another status; unreachable: no answer)",
+            labels=("webhook", "outcome"))
+        lag = GaugeMetricFamily("jobs_webhook_lag", "Events not yet delivered, by subscription",
+                                labels=("webhook",))
+        for row in self._statistics():
+            for outcome in self.OUTCOMES:
+                attempts.add_metric((row["id"], outcome), row[outcome])
+            lag.add_metric((row["id"],), row["lag"])
+        yield attempts
+        yield lag
+
+
+def render(count_serials: Callable[[], dict[str, int]],
+           webhook_statistics: Callable[[], list[dict]]) -> bytes:
+    """Return every metric in Prometheus text format, serials counted by `count_serials()`,
+    the webhook figures read by `webhook_statistics()`."""
     registry = CollectorRegistry()
     if MULTIPROCESS_DIR:
         registry.register(LockedCollector(MULTIPROCESS_DIR))
@@ -108,4 +137,5 @@ def render(count_serials: Callable[[], dict[str, int]]) -> bytes:
         for metric in STORED:
             registry.register(metric)
     registry.register(SerialsCollector(count_serials))
+    registry.register(WebhooksCollector(webhook_statistics))
     return generate_latest(registry)

@@ -26,19 +26,24 @@ _LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 @dataclass(frozen=True)
 class Keyset:
-    """The rows of `model` that meet every `condition`, ordered by `key` (unique)."""
+    """The rows of `model` that meet every `condition`, ordered by `key` (unique);
+    `descending`: largest key first."""
 
     model: type[Model]
     key: tuple[Field, ...]
     conditions: tuple[Expression, ...] = ()
+    descending: bool = False
 
     def page_query(self, after: Sequence | None, size: int) -> ModelSelect:
-        """Return the query of the first `size` rows whose key is greater than `after`
-        (from the first row when `after` is None)."""
+        """Return the query of the first `size` rows whose key comes after `after` in the
+        order (greater; smaller when `descending`), from the first row when `after` is None."""
         conditions = self.conditions
         if after is not None:
-            conditions += (Tuple(*self.key) > Tuple(*after),)
-        query = self.model.select().order_by(*self.key).limit(size)
+            beyond = Tuple(*self.key) < Tuple(*after) if self.descending else (
+                Tuple(*self.key) > Tuple(*after))
+            conditions += (beyond,)
+        order = [field.desc() for field in self.key] if self.descending else self.key
+        query = self.model.select().order_by(*order).limit(size)
         return query.where(*conditions) if conditions else query
 
     def page(self, after: Sequence | None, size: int) -> list[dict]:

@@ -1,5 +1,5 @@
 """peewee models: the tables behind the API (docs/api.md: Job, Path, Serial, History; tokens;
-idempotency keys).
+idempotency keys; webhooks).
 
 Timestamps are stored as integer milliseconds since the Unix epoch (UTC):
 exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
@@ -318,6 +318,55 @@ class IdempotencyKey(BaseModel):
         indexes = ((("actor", "key"), True), (("created_at",), False))
 
 
+class Webhook(BaseModel):
+    """A webhook subscription (docs/api.md, Webhooks; migration 0008).
+
+    `secret` is kept as shown (it signs); `types` is None for every type.
+    `cursor`: every event up to this id is done with (delivered, or not
+    for this subscription); `failures` in a row, `failing_since` and
+    `next_attempt_at` schedule the retries; `lease_owner` delivers it until
+    `lease_expires_at`. `delivered`, `rejected` and `unreachable` count
+    the attempts by outcome (/metrics).
+    """
+
+    id = CharField(primary_key=True)
+    url = TextField()
+    types = JsonText(null=True)
+    job_id = TextField(null=True)
+    description = TextField(null=True)
+    status = TextField()
+    secret = TextField()
+    cursor = BigIntegerField()
+    last_delivered_event_id = BigIntegerField(null=True)
+    created_at = BigIntegerField()
+    failures = IntegerField()
+    failing_since = BigIntegerField(null=True)
+    next_attempt_at = BigIntegerField(null=True)
+    lease_owner = TextField(null=True)
+    lease_expires_at = BigIntegerField(null=True)
+    delivered = BigIntegerField()
+    rejected = BigIntegerField()
+    unreachable = BigIntegerField()
+
+    class Meta:
+        indexes = ((("created_at", "id"), False),)
+
+
+class WebhookDelivery(BaseModel):
+    """One delivery attempt: `status` None on a network error; deleted with its subscription."""
+
+    id = AutoField()
+    webhook = ForeignKeyField(Webhook, on_delete="CASCADE", index=False)
+    event_id = BigIntegerField()
+    attempted_at = BigIntegerField()
+    status = IntegerField(null=True)
+    error = TextField(null=True)
+    duration_ms = IntegerField()
+
+    class Meta:
+        indexes = ((("webhook", "id"), False),)
+
+
 MODELS = [Job, Path, ProcessStep, Serial, SerialStep, SerialMove, Sequence, Token, Event,
-          IdempotencyKey]
+          IdempotencyKey, Webhook, WebhookDelivery]
 

@@ -14,4 +14,5 @@ from jobs.views import (  # noqa: F401
     records,
     scans,
     serials,
+    webhooks,
 )
