@@ -127,3 +127,17 @@ def test_idempotency_keys_belong_to_the_token_not_its_name(auth_client):
     assert again.json["id"] != created.json["id"]
     listed = auth_client.get("/api/jobs", headers=bearer(second)).json
     assert len(listed) == 2
+
+
+def test_health_names_writes_on_a_read_only_postgres(postgres_url):
+    client = create_app({"DATABASE_URL": postgres_url, "TESTING": True}).test_client()
+    with db.connection_context():
+        db.execute_sql("SET default_transaction_read_only = on")
+    try:
+        response = client.get("/api/health")
+    finally:
+        with db.connection_context():
+            db.execute_sql("SET default_transaction_read_only = off")
+    db.close_all()
+    assert response.json == error_body(503, "Service Unavailable", "Service Unavailable",
+                                       {"writes": ["the database does not accept writes"]})

@@ -3,8 +3,9 @@
 The cluster's processes (postmaster and backends) are stopped with SIGSTOP
 while gunicorn holds pooled connections to it; reads and writes must be
 answered 503 in the envelope within 5 s, no worker killed by gunicorn's
-timeout, and service must come back once the server is resumed (SIGCONT,
-also sent when the test fails).
+timeout, a whole list being streamed must be cut within 5 s instead of
+holding its worker, and service must come back once the server is resumed
+(SIGCONT, also sent when the test fails).
 """
 import os
 import signal
@@ -75,5 +76,36 @@ def test_a_frozen_postgres_is_a_503_within_5_s(cluster, tmp_path):
         assert requests.get(url, timeout=10).json()["name"] == job["name"]
         assert requests.put(url, json={"name": "THAWED"}, timeout=10).status_code == 200
         assert "WORKER TIMEOUT" not in server.log_text()
+    finally:
+        server.stop()
+
+
+def test_a_whole_list_streamed_from_a_frozen_postgres_ends_within_5_s(cluster, tmp_path):
+    server = Gunicorn(tmp_path / "host.db", workers=2, database_url=cluster.create_database("s"))
+    try:
+        job = create_job(server.base)
+        path = requests.post(f"{server.base}/api/paths", timeout=10, json={
+            "jobId": job["id"], "name": "P", "goalQuantity": 5, "steps": [{"name": "a"}]}).json()
+        batch = {"jobId": job["id"], "pathId": path["id"], "quantity": 10000}
+        # More than the sockets between gunicorn and the client hold: the
+        # worker is still reading batches when the server freezes.
+        for _ in range(8):
+            assert requests.post(f"{server.base}/api/serials", json=batch,
+                                 timeout=30).status_code == 201
+        with requests.get(f"{server.base}/api/serials", stream=True, timeout=30) as stream:
+            chunks = stream.iter_content(65536)
+            first = next(chunks)
+            assert first.startswith(b"[")
+            signal_cluster(cluster, signal.SIGSTOP)
+            started = time.monotonic()
+            try:
+                # The worker's next batch waits at most 4.5 s, then the stream is cut.
+                with pytest.raises(requests.exceptions.ChunkedEncodingError):
+                    for _ in chunks:
+                        pass
+            finally:
+                signal_cluster(cluster, signal.SIGCONT)
+            assert time.monotonic() - started < 5.5
+        assert requests.get(f"{server.base}/api/serials?limit=1", timeout=10).status_code == 200
     finally:
         server.stop()

@@ -3,10 +3,11 @@
 Healthy means requests can be served, writes included: the database answers
 a real `SELECT 1`, a write transaction can begin (SQLite: `BEGIN IMMEDIATE`
 takes the write lock, which a file on a read-only or failed file system
-refuses; PostgreSQL: a transaction id can be had, which a read-only server
-refuses), nothing is written, and on SQLite the disk beside the file has
-room. A database that does not answer raises its own OperationalError
-(503 like any request); writes or disk space that fail are reported by name.
+refuses; PostgreSQL: the transaction is not read-only and gets a
+transaction id, which a standby refuses), nothing is written, and on
+SQLite the disk beside the file has room. A database that does not answer
+raises its own OperationalError (503 like any request); writes or disk
+space that fail are reported by name.
 """
 from jobs.store.db import db, free_bytes, write_probe
 

@@ -281,13 +281,17 @@ def write_probe() -> None:
     """Begin a write transaction and roll it back: raises when writes cannot happen now.
 
     SQLite: the file writable for us, and `BEGIN IMMEDIATE` (the write lock)
-    granted; PostgreSQL: a transaction id assigned (refused by a read-only
-    server). Nothing is written.
+    granted; PostgreSQL: the transaction not read-only
+    (`default_transaction_read_only`) and a transaction id assigned (which a
+    standby refuses). Nothing is written.
     """
     check_writable()
     with db.atomic() as transaction:
         if is_postgres():
-            db.execute_sql("SELECT pg_current_xact_id()").fetchone()
+            read_only, _ = db.execute_sql(
+                "SELECT current_setting('transaction_read_only'), pg_current_xact_id()").fetchone()
+            if read_only == "on":
+                raise OperationalError("the database server takes no writes (read-only)")
         transaction.rollback()
 
 

@@ -19,6 +19,7 @@ from peewee import SQL, Expression, Field, Model, ModelSelect, NodeList, Tuple, 
 
 from jobs.store.db import db
 from jobs.store.models import Secret
+from jobs.store.postgres import REQUEST_WAIT, bounded_waits
 from jobs.store.statements import rows
 
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
@@ -64,7 +65,9 @@ class Keyset:
         streamed response runs after `teardown_request`).
         """
         while True:
-            with db.connection_context():
+            # Bounded like a request's, so a server that stops answering ends
+            # the stream instead of holding the worker.
+            with bounded_waits(REQUEST_WAIT), db.connection_context():
                 batch = self.page(after, size)
             if batch:
                 yield batch

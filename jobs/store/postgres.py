@@ -8,10 +8,12 @@ that is gone; and during a request all its waits for the server together
 are bounded on the client (`limit_waits`): past the bound the connection
 is closed (the pool drops it), and no new one is opened without time left
 for it; the statement fails with an OperationalError, which is 503.
-Outside requests (schema upgrades, `flask copy-db`, a whole list streamed
-after its first batch) waits are unbounded.
+Each batch of a whole list streamed after its request has the same bound
+(`bounded_waits`). Outside requests (schema upgrades, `flask copy-db`)
+waits are unbounded.
 """
 import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 import psycopg
@@ -37,6 +39,16 @@ _wait_until: ContextVar[float | None] = ContextVar("wait_until", default=None)
 def limit_waits(seconds: float | None) -> None:
     """Bound the current context's waits for the server to `seconds` from now (None: unbounded)."""
     _wait_until.set(None if seconds is None else time.monotonic() + seconds)
+
+
+@contextmanager
+def bounded_waits(seconds: float):
+    """Within the block, bound the waits for the server to `seconds` from now, as a request's."""
+    token = _wait_until.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _wait_until.reset(token)
 
 
 def _time_left() -> float | None:
