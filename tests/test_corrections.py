@@ -238,3 +238,10 @@ def test_new_moves_honour_idempotency_keys(client, make):
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
     assert [e["type"] for e in events(client, sid)] == ["serials.created", "serial.reworked"]
+
+
+def test_void_of_an_id_with_a_nul_character_is_404(client, make):
+    _, (sid,) = make()
+    response = void(client, [sid, "SN-\u00000001"])
+    assert response.json == error_body(404, "Not Found", "Serial not found: SN-\u00000001")
+    assert stored(client, "serials", sid)["status"] == "in_progress"

@@ -15,7 +15,7 @@ from jobs.services.serial_state import MOVE_COLUMNS, RESTORED
 from jobs.store.bulk import insert_rows
 from jobs.store.db import write_transaction
 from jobs.store.models import Serial, SerialMove
-from jobs.store.records import locked
+from jobs.store.records import NUL, locked
 from jobs.store.statements import query_rows
 from jobs.vocabulary import IN_PROGRESS, VOIDED
 
@@ -24,8 +24,9 @@ CHUNK = 500
 
 def _locked_serials(ids: list[str]) -> dict[str, dict]:
     found = {}
-    for chunk in chunked(ids, CHUNK):
-        # In id order, so that concurrent voids of overlapping sets lock alike (no deadlock).
+    # In id order, so that concurrent voids of overlapping sets lock alike (no deadlock).
+    # No stored id holds NUL (PostgreSQL text cannot): such an id names nothing.
+    for chunk in chunked(sorted(i for i in ids if NUL not in i), CHUNK):
         query = locked(Serial.select().where(Serial.id.in_(chunk)).order_by(Serial.id),
                        "FOR UPDATE")
         found.update((row["id"], row) for row in query_rows(query))
