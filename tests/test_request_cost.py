@@ -5,8 +5,9 @@ bounds: a number with a million trailing zeros (the Idempotency-Key
 fingerprint was quadratic in them), a million bytes of numbers, of empty
 objects and of steps, each without a key, with a new key and with a key
 already used for another request (the fingerprint is then compared). The
-CPU time of the process (`time.process_time`) is measured around each
-request on the in-process client.
+CPU time of the thread that serves it (`time.thread_time`: the in-process
+client runs the request in the test's own thread, and threads other tests
+left running are not counted) is measured around each request.
 """
 import json
 import time
@@ -45,10 +46,10 @@ def worst_bodies(job_id: str) -> dict[str, bytes]:
 
 
 def cpu_of(client, method: str, url: str, body: bytes, headers: dict) -> tuple[float, int]:
-    start = time.process_time()
+    start = time.thread_time()
     response = client.open(url, method=method, data=body,
                            headers={"Content-Type": "application/json", **headers})
-    return time.process_time() - start, response.status_code
+    return time.thread_time() - start, response.status_code
 
 
 def test_worst_body_of_every_route_costs_under_a_second(client, job, path, make_serials):
@@ -75,9 +76,9 @@ def test_worst_body_of_every_route_costs_under_a_second(client, job, path, make_
 def test_the_fingerprint_is_linear_in_trailing_zeros():
     zeros = 10 ** 6
     value = parse_json(b'{"x":1' + b"0" * zeros + b"}")
-    start = time.process_time()
+    start = time.thread_time()
     assert canonical_json(value) == f'{{"x":1e{zeros}}}'
-    assert time.process_time() - start < 0.1
+    assert time.thread_time() - start < 0.1
     assert canonical_json(parse_json(b'[80, 80.0, 8e1, 0.0800e3, -1.50, 0e5]')) == (
         "[8e1,8e1,8e1,8e1,-15e-1,0]")
 

@@ -1,12 +1,15 @@
 """Webhook subscriptions (docs/api.md, Webhooks): create, read, delete, resume, deliveries."""
 import base64
 import re
+import socket
+import time
 
 import pytest
 
 from app import ConfigError, create_app
 from jobs.store.db import db
 from jobs.store.models import Webhook, WebhookDelivery
+from jobs.webhooks.targets import LOOKUP_SECONDS
 from tests.conftest import error_body
 from tests.test_schema_upgrades import table_rows
 
@@ -107,6 +110,18 @@ def test_webhook_allow_private_accepts_them(database_url):
 
 def test_a_host_that_does_not_resolve_yet_is_accepted(client):
     assert create(client, url="https://erp.invalid/hook")["url"] == "https://erp.invalid/hook"
+
+
+def test_a_resolver_that_hangs_is_waited_for_two_seconds_at_most(client, monkeypatch):
+    def hang(*args, **kwargs):
+        time.sleep(6)
+        raise OSError("no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hang)
+    started = time.monotonic()
+    created = client.post("/api/webhooks", json={"url": "https://slow.example.com/hook"})
+    assert created.status_code == 201
+    assert time.monotonic() - started < LOOKUP_SECONDS + 1
 
 
 def test_an_unknown_job_is_404_and_stores_nothing(client):

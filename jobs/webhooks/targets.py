@@ -9,11 +9,17 @@ later cannot redirect it).
 """
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimedOut
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 PRIVATE_ADDRESS = "url must not point to a private address"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# The system resolver may wait far longer (several servers, retries): a request or a
+# delivery waits for it this long at most.
+LOOKUP_SECONDS = 2
+_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 
 class TargetRefused(Exception):
@@ -58,9 +64,17 @@ def is_private(address: str) -> bool:
 
 
 def resolve(target: Target) -> list[str]:
-    """Return the addresses `target.host` resolves to. Raises TargetRefused when none."""
+    """Return the addresses `target.host` resolves to within `LOOKUP_SECONDS`.
+
+    Raises TargetRefused when it resolves to none, or not in time.
+    """
+    lookup = _lookups.submit(socket.getaddrinfo, target.host, target.port,
+                             type=socket.SOCK_STREAM)
     try:
-        found = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+        found = lookup.result(timeout=LOOKUP_SECONDS)
+    except LookupTimedOut:
+        raise TargetRefused(f"host {target.host} did not resolve within "
+                            f"{LOOKUP_SECONDS} s") from None
     except (OSError, UnicodeError) as error:
         raise TargetRefused(f"host {target.host} does not resolve: {error}") from None
     return list(dict.fromkeys(info[4][0] for info in found))
