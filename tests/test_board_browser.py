@@ -144,25 +144,10 @@ def test_nothing_outside_the_service_is_requested(board, server):
 
 
 def test_a_held_part_stands_out(board, server, artifacts):
-    """Get Job's progress as docs/api.md (Progress, extended) gives it with a held serial.
-
-    The hold itself comes with the floor's holds; here the answer is given the
-    documented fields (`totalOnHold`, per path `onHold` and `steps`) on the way
-    to the page, to check what the page makes of them.
-    """
-    job, _ = job_with_parts(server.base, "WO-4001 Flange", "PI-401", ["Cut", "Inspect"], 3)
-
-    def with_a_hold(route):
-        answer = route.fetch().json()
-        progress = answer["progress"]
-        progress.update(totalInProgress=2, totalOnHold=1)
-        path = progress["pathProgress"][0]
-        path.update(onHold=1, steps=[
-            {"stepId": "s1", "name": "Cut", "waiting": 2, "onHold": 0, "deferred": 0},
-            {"stepId": "s2", "name": "Inspect", "waiting": 0, "onHold": 1, "deferred": 0}])
-        route.fulfill(json=answer)
-
-    board.page.route(re.compile(rf".*/api/jobs/{job['id']}$"), with_a_hold)
+    """A serial held at its second step: the job's card and that step show it in the hold colour."""
+    job, serials = job_with_parts(server.base, "WO-4001 Flange", "PI-401", ["Cut", "Inspect"], 3)
+    post(server.base, f"/api/serials/{serials[0]['id']}/advance")
+    post(server.base, f"/api/serials/{serials[0]['id']}/hold", {"reason": "suspect"})
     board.open()
     card = board.card("WO-4001 Flange")
     expect(card.locator(".n-held")).to_have_text("1 on hold")
