@@ -102,6 +102,26 @@ def test_verify_walks_the_chain_and_prints_the_head(app, client, story):
         0, f"History verified: 13 events, head 13 {newest['hash']}\n", "")
 
 
+@pytest.mark.parametrize("value", [1.5, 25.015, "25.0000000000000000001"])
+def test_verify_recomputes_an_event_with_a_fractional_measurement(app, client, job, value):
+    path = client.post("/api/paths", json={"jobId": job["id"], "name": "P", "goalQuantity": 1,
+                                           "steps": [{"name": "Bore", "checks": [
+                                               {"name": "d", "kind": "measurement",
+                                                "lower": 1, "upper": 30}]}]}).json
+    serial = client.post("/api/serials", json={"jobId": job["id"], "pathId": path["id"],
+                                               "quantity": 1}).json[0]["id"]
+    body = f'{{"results": {{"d": {value}}}}}'
+    moved = client.post(f"/api/serials/{serial}/advance", data=body,
+                        content_type="application/json")
+    assert moved.status_code == 200
+    newest = served_events(client)[-1]
+    assert newest["data"]["results"] == [{"check": "d", "value": float(value), "passed": True}]
+    result = verify(app)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, f"History verified: {newest['id']} events, head {newest['id']} {newest['hash']}\n",
+        "")
+
+
 def test_verify_of_an_empty_history(app):
     result = verify(app)
     assert (result.exit_code, result.stdout) == (

@@ -60,10 +60,12 @@ def served(row: dict) -> dict:
     orjson refuses, as `jobs.http.json` does) and parsed back with `json.loads`.
     """
     dumped = _SERVED.dump(row)
+    # A measurement read back from the store is a Decimal; served as its exact number, it is
+    # read back as the float nearest to it, as float() gives it.
     try:
-        text = orjson.dumps(dumped)
+        text = orjson.dumps(dumped, default=float)
     except TypeError:
-        text = json.dumps(dumped, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(dumped, ensure_ascii=False, separators=(",", ":"), default=float)
     event = json.loads(text)
     event.pop("hash", None)
     return event
