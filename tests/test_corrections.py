@@ -217,6 +217,21 @@ def test_voided_serials_do_not_block_deletes_and_undo_of_a_void(client, make, jo
     assert stored(client, "serials", ids[1])["status"] == "voided"
 
 
+@pytest.mark.parametrize("action,body,status,message", [
+    ("advance", {}, 400, "Serial {id} is voided"),
+    ("scrap", {"reason": "other"}, 400, "Serial {id} is voided"),
+    ("hold", {"reason": "other"}, 400, "Serial {id} is voided"),
+    ("rework", {"toStepIndex": 0, "reason": "other"}, 400, "Serial {id} is voided"),
+    ("release", {"disposition": "continue"}, 409, "Serial {id} is not on hold"),
+])
+def test_a_voided_serial_whose_job_is_gone_is_still_refused_as_voided(
+        client, make, job, action, body, status, message):
+    path, ids = make(quantity=1)
+    void(client, ids)
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 204
+    refused(client, ids[0], action, body, status, message.format(id=ids[0]))
+
+
 def test_a_serial_whose_moves_were_undone_may_be_voided(client, make):
     _, (sid,) = make()
     post(client, sid, "advance")

@@ -18,7 +18,7 @@ from jobs.store.db import db
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
 from jobs.store.statements import compile_once, placeholder, rows, tuples
-from jobs.vocabulary import ON_HOLD
+from jobs.vocabulary import ON_HOLD, VOIDED
 
 # The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
 RESTORED = ("current_step_index", "current_step_id", "status", "rework_count", "hold_count",
@@ -75,9 +75,13 @@ def stored_states(serial: dict, count: int) -> list[routing.State]:
 def locate(serial_id: str) -> Located:
     """Lock serial `serial_id` and its path; return them with the steps and states.
 
-    Call inside a write transaction. Raises NotFound `Serial not found: {id}`.
+    Call inside a write transaction. Raises NotFound `Serial not found: {id}`. A voided
+    serial comes back without its path (it may be deleted: voided serials do not keep it),
+    for its move's status rule to refuse it.
     """
     serial = fetch(Serial, serial_id, lock="FOR UPDATE")
+    if serial["status"] == VOIDED:
+        return look(serial_id)
     path = fetch(Path, serial["path_id"], lock="FOR SHARE")
     steps = rows(ProcessStep, compile_once(_steps_of_path), (path["id"],))
     return Located(serial, path, steps, stored_states(serial, len(steps)))
