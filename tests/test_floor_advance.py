@@ -140,6 +140,8 @@ def test_expected_step_id_guards_a_scan(client, make, make_path, job):
             f"expectedStepId is not a step of path {path['id']}")
     refused(client, sid, "advance", {"expectedStepIndex": 0, "expectedStepId": deburr}, 409,
             f"Serial {sid} is at step 1, not 0")
+    refused(client, sid, "advance", {"expectedStepId": None}, 400,
+            f"expectedStepId is not a step of path {path['id']}")
 
 
 @pytest.mark.parametrize("value", [0, 1, 6, 2.5, "3", None, True])
@@ -168,6 +170,24 @@ def test_a_stale_scan_is_a_409_whatever_it_carries(client, make):
 def test_advance_field_messages(client, make, body, message):
     _, sid = make()
     refused(client, sid, "advance", body, 400, message)
+
+
+@pytest.mark.parametrize("body", [{"operator": 5}, {"expectedStepIndex": -1},
+                                  {"bypassCurrent": "x"}, {"toStepIndex": "x"}])
+def test_the_status_rules_come_before_the_field_rules(client, make, body):
+    _, done = make()
+    while post(client, done, "advance").json["status"] != "completed":
+        pass
+    _, scrapped = make()
+    post(client, scrapped, "scrap", {"reason": "damaged"})
+    _, held = make()
+    post(client, held, "hold", {"reason": "suspect"})
+    _, voided = make()
+    client.post("/api/serials/void", json={"serialIds": [voided], "reason": "typo"})
+    refused(client, done, "advance", body, 400, "Serial is already completed")
+    refused(client, scrapped, "advance", body, 400, "Cannot advance a scrapped serial")
+    refused(client, held, "advance", body, 409, f"Serial {held} is on hold")
+    refused(client, voided, "advance", body, 400, f"Serial {voided} is voided")
 
 
 def test_scrap_takes_operator_and_the_guards(client, make):

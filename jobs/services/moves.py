@@ -19,6 +19,8 @@ from jobs.services.serial_state import (
     save,
 )
 from jobs.store.db import write_transaction
+from jobs.store.models import Serial
+from jobs.store.records import fetch
 from jobs.vocabulary import COMPLETED, ON_HOLD, SCRAPPED, VOIDED
 
 NOT_GIVEN = object()
@@ -28,12 +30,12 @@ def require_expected(located: Located, index: int | None, step_id) -> None:
     """Check the guards: `expectedStepId` on the path (400), then each against the step (409)."""
     serial, steps = located.serial, located.steps
     by_id = {step["id"]: step for step in steps}
-    if step_id is not None and (not isinstance(step_id, str) or step_id not in by_id):
+    if step_id is not NOT_GIVEN and (not isinstance(step_id, str) or step_id not in by_id):
         raise BadRequest(f"expectedStepId is not a step of path {serial['path_id']}")
     at = serial["current_step_index"]
     if index is not None and at != index:
         raise Conflict(f"Serial {serial['id']} is at step {at}, not {index}")
-    if step_id is not None and serial["current_step_id"] != step_id:
+    if step_id is not NOT_GIVEN and serial["current_step_id"] != step_id:
         raise Conflict(f"Serial {serial['id']} is at step {at} ({located.name(at)}), "
                        f"not {by_id[step_id]['name']}")
 
@@ -51,8 +53,17 @@ ADVANCE_REFUSED = {COMPLETED: "Serial is already completed",
                    ON_HOLD: "Serial {id} is on hold", VOIDED: "Serial {id} is voided"}
 
 
+def require_advanceable(serial_id: str) -> None:
+    """Apply Advance's status rules to serial `serial_id`, read without a lock, so that they
+    come before the body's field rules (docs/api.md, Route rules: check order);
+    `advance_serial` applies them again under the lock. Raises NotFound, BadRequest, Conflict.
+    """
+    require_status(Located(fetch(Serial, serial_id), {}, [], []), ADVANCE_REFUSED)
+
+
 def advance_serial(serial_id: str, expected_step_index: int | None = None,
-                   expected_step_id=None, to_step_index=NOT_GIVEN, bypass_current: bool = False,
+                   expected_step_id=NOT_GIVEN, to_step_index=NOT_GIVEN,
+                   bypass_current: bool = False,
                    results=None, operator: str | None = None) -> dict:
     """Advance: to `to_step_index` (default the next step; the step count completes).
 
@@ -120,7 +131,7 @@ SCRAP_REFUSED = {SCRAPPED: "Serial is already scrapped",
 
 def scrap_serial(serial_id: str, reason: str, note: str | None = None,
                  operator: str | None = None, expected_step_index: int | None = None,
-                 expected_step_id=None) -> dict:
+                 expected_step_id=NOT_GIVEN) -> dict:
     """Scrap the serial (also on hold), keeping its step; records `serial.scrapped`.
 
     Raises NotFound, BadRequest `Serial is already scrapped`, `Cannot scrap a

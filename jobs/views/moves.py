@@ -38,7 +38,9 @@ STEP_NOT_FOUND = "Step not found: {stepId}"
 def advance_serial(serial_id: str):
     """Advance: forward to `toStepIndex` (default the next step), or complete."""
     require_serial(serial_id)
-    fields = advance_schema.load(json_body())
+    body = json_body()
+    service.require_advanceable(serial_id)
+    fields = advance_schema.load(body)
     return detail_schema.dump(service.advance_serial(serial_id, **fields))
 
 
