@@ -107,3 +107,31 @@ def test_the_largest_valid_writes_cost_under_a_second(client, job):
     batch = json.dumps({"jobId": job["id"], "pathId": path["id"], "quantity": 10000}).encode()
     cost, status = cpu_of(client, "POST", "/api/serials", batch, {"Idempotency-Key": "batch"})
     assert (status, cost < CPU_BUDGET) == (201, True)
+
+
+HUGE = "1e1000000"  # int() of it alone takes about 27 s of CPU
+
+
+@pytest.mark.parametrize("action,body", [
+    ("advance", f'{{"toStepIndex": {HUGE}}}'),
+    ("advance", f'{{"expectedStepIndex": {HUGE}}}'),
+    ("rework", f'{{"toStepIndex": {HUGE}, "reason": "other"}}'),
+    ("undo", f'{{"reason": "x", "eventId": {HUGE}}}'),
+    ("undo", f'{{"reason": "x", "eventId": -{HUGE}}}'),
+])
+def test_a_huge_integral_number_in_a_move_costs_nothing(client, path, make_serials, action,
+                                                        body):
+    serial = make_serials(path)[0]["id"]
+    client.post(f"/api/serials/{serial}/advance")
+    cost, status = cpu_of(client, "POST", f"/api/serials/{serial}/{action}", body.encode(), {})
+    assert 400 <= status < 500 and cost < 0.1
+
+
+def test_a_huge_event_id_is_named_as_sent(client, path, make_serials):
+    serial = make_serials(path)[0]["id"]
+    client.post(f"/api/serials/{serial}/advance")
+    undo = client.post(f"/api/serials/{serial}/undo", data='{"reason": "x", '
+                       '"eventId": 999999999999999999999}', content_type="application/json")
+    assert (undo.status_code, undo.json["message"]) == (
+        409, f"Event 999999999999999999999 is not the last move of serial {serial}")
+

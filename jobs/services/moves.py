@@ -43,7 +43,7 @@ def require_expected(located: Located, index: int | None, step_id) -> None:
 def step_number(value, low: int, high: int, field: str = "toStepIndex") -> int:
     """Return `value` as an integer from `low` to `high`, else 400 `{field} must be from...`."""
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool) \
-            and Decimal(value).is_finite() and value == int(value) and low <= value <= high:
+            and Decimal(value).is_finite() and low <= value <= high and value == int(value):
         return int(value)
     raise BadRequest(f"{field} must be from {low} to {high}")
 
