@@ -39,7 +39,9 @@ class WebhookUrl(WireField):
             raise self.make_error("invalid")
         if len(value) > URL_MAX:
             raise self.make_error("too_long")
-        if "\x00" in value or split_url(value) is None:
+        # A URL holds no white space or control characters (RFC 3986, 2).
+        if any(char.isspace() or not char.isprintable() for char in value) \
+                or split_url(value) is None:
             raise self.make_error("invalid")
         return value
 
