@@ -20,6 +20,15 @@ class BadRequest(ApiError):
     """400: the body is unreadable or breaks a rule that no schema field owns."""
 
 
+class InvalidField(BadRequest):
+    """400: a field's value breaks a rule the service checks (it needs stored state);
+    `errors` maps the field to the message, as a schema's failures do."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.errors = {field: [message]}
+
+
 class NotFound(ApiError):
     """404 `{kind} not found: {id}`."""
 

@@ -134,6 +134,13 @@ def test_result_messages(client, made, results, message):
     refused(client, sid, "advance", {"results": results}, 400, message)
 
 
+def test_a_result_message_names_its_field_in_data_errors(client, made):
+    _, sid = made
+    response = post(client, sid, "advance", {"results": {"bore": "25", "finish": True}})
+    assert response.json == error_body(400, "Bad Request", "results.bore must be a number",
+                                       {"results.bore": ["results.bore must be a number"]})
+
+
 def test_infinite_value_is_the_type_message(client, made):
     _, sid = made
     response = raw(client, f"/api/serials/{sid}/advance",

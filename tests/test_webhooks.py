@@ -100,7 +100,8 @@ def test_a_url_of_exactly_2000_characters_is_accepted(client):
 def test_private_addresses_are_refused(client, url):
     response = client.post("/api/webhooks", json={"url": url})
     assert (response.status_code, response.json) == (
-        400, error_body(400, "Bad Request", "url must not point to a private address"))
+        400, error_body(400, "Bad Request", "url must not point to a private address",
+                        {"url": ["url must not point to a private address"]}))
     nothing_changed(client)
 
 

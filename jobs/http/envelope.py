@@ -105,7 +105,8 @@ def _crash(error: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     """Route every error, including unknown URLs and crashes, to the JSON envelope."""
-    app.register_error_handler(ApiError, lambda e: error_response(e.status, e.message))
+    app.register_error_handler(
+        ApiError, lambda e: error_response(e.status, e.message, getattr(e, "errors", None)))
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)

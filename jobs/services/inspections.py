@@ -9,7 +9,7 @@ sorted order.
 import math
 from decimal import Decimal
 
-from jobs.errors import BadRequest
+from jobs.errors import InvalidField
 
 
 def _valid(check: dict, value) -> bool:
@@ -33,7 +33,7 @@ def _passed(check: dict, value) -> bool:
 def evaluate(step: dict, results) -> list[dict]:
     """Return `[{check, value, passed}]` for `results` on `step`, in its check order.
 
-    `results` is what the body sent (None: absent). Raises BadRequest
+    `results` is what the body sent (None: absent). Raises InvalidField (400, with `data.errors`)
     `results must be an object`, `results.{name} is required`,
     `results.{name} must be a boolean` / `must be a number`,
     `results.{name} is not a check of step {stepName}`.
@@ -41,23 +41,24 @@ def evaluate(step: dict, results) -> list[dict]:
     if results is None:
         results = {}
     if not isinstance(results, dict):
-        raise BadRequest("results must be an object")
+        raise InvalidField("results", "results must be an object")
     checks = step.get("checks") or []
     evaluated = []
     for check in checks:
         name = check["name"]
         if name not in results:
             if check["required"]:
-                raise BadRequest(f"results.{name} is required")
+                raise InvalidField(f"results.{name}", f"results.{name} is required")
             continue
         if not _valid(check, results[name]):
             kind = "boolean" if check["kind"] == "pass_fail" else "number"
-            raise BadRequest(f"results.{name} must be a {kind}")
+            raise InvalidField(f"results.{name}", f"results.{name} must be a {kind}")
         evaluated.append({"check": name, "value": results[name],
                           "passed": _passed(check, results[name])})
     unknown = sorted(set(results) - {check["name"] for check in checks})
     if unknown:
-        raise BadRequest(f"results.{unknown[0]} is not a check of step {step['name']}")
+        raise InvalidField(f"results.{unknown[0]}",
+                           f"results.{unknown[0]} is not a check of step {step['name']}")
     return evaluated
 
 

@@ -9,7 +9,7 @@ import secrets
 from peewee import fn
 
 from jobs import clock
-from jobs.errors import BadRequest
+from jobs.errors import InvalidField
 from jobs.store.db import write_transaction
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event, Job, Webhook, WebhookDelivery
@@ -29,7 +29,7 @@ def new_secret() -> str:
 def check_url(url: str, allow_private: bool) -> None:
     """Apply the private-address rule to `url`'s host, resolved now.
 
-    Raises BadRequest `url must not point to a private address`. A host that
+    Raises InvalidField `url must not point to a private address`. A host that
     does not resolve (yet) is accepted: its deliveries fail until it does.
     """
     if allow_private:
@@ -37,7 +37,7 @@ def check_url(url: str, allow_private: bool) -> None:
     try:
         checked_address(split_url(url), allow_private)
     except PrivateAddress as refused:
-        raise BadRequest(str(refused)) from None
+        raise InvalidField("url", str(refused)) from None
     except TargetRefused:
         return
 
