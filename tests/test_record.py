@@ -59,6 +59,23 @@ def test_a_scrapped_serial_s_last_visit_is_scrapped(client, path, make_serials):
                     "leftAt": scrapped["at"], "outcome": "scrapped", "actor": "anonymous"}
 
 
+def test_a_voided_serial_whose_job_was_deleted_keeps_its_record(client, make_job, make_path,
+                                                                  make_serials):
+    job = make_job(jiraPartNumber="ALU-7075")
+    path = make_path(job["id"])
+    serial = make_serials(path)[0]["id"]
+    assert client.post("/api/serials/void", json={"serialIds": [serial], "reason": "typo"}
+                       ).status_code == 200
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 204
+    record = client.get(f"/api/serials/{serial}/record")
+    assert record.status_code == 200
+    assert record.json["job"] == {"id": job["id"], "name": job["name"],
+                                  "jiraTicketKey": "PI-42", "jiraPartNumber": "ALU-7075"}
+    assert record.json["path"] == {"id": path["id"], "name": path["name"]}
+    assert record.json["serial"]["status"] == "voided"
+    assert client.get(f"/serials/{serial}/record").status_code == 200
+
+
 @pytest.mark.parametrize("url", ["/api/serials/SN-00099/record",
                                  "/api/serials/SN-00099/record-link",
                                  "/serials/SN-00099/record"])
