@@ -79,11 +79,16 @@ def test_404_comes_before_the_body(client):
     assert response.status_code == 404
 
 
-def test_the_body_comes_before_the_completed_rule(client, path, serial):
+def test_the_body_comes_before_the_completed_rule_and_the_fields_after_it(client, path,
+                                                                          serial):
+    """docs/api.md, Route rules: 404; the body (read as JSON); the status rules; the fields."""
     for _ in path["steps"]:
         advance(client, serial["id"])
+    unreadable = client.post(f"/api/serials/{serial['id']}/advance", data=b"{bad",
+                             content_type="application/json")
+    assert unreadable.json["message"] == "Request body must be valid JSON"
     response = advance(client, serial["id"], {"expectedStepIndex": -1})
-    assert response.json["message"] == NON_NEGATIVE
+    assert response.json == error_body(400, "Bad Request", "Serial is already completed")
 
 
 def test_the_completed_and_scrapped_rules_come_before_the_expected_step(client, path, serial):
