@@ -273,3 +273,17 @@ def unmount(mount: Path) -> None:
     while subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
         assert time.monotonic() < deadline, f"{mount} stayed busy"
         time.sleep(0.1)
+
+
+def two_hosts(postgres, directory: Path, database: str):
+    """Yield `(hosts, proxy)`: two gunicorns (2 workers each) on a new PostgreSQL database
+    `database` of the `postgres` cluster, behind deploy/'s nginx; stopped after."""
+    url = postgres.create_database(database)
+    hosts = [Gunicorn(directory / f"host{i}.db", workers=2, database_url=url) for i in (1, 2)]
+    (directory / "nginx").mkdir()
+    proxy = Nginx(directory / "nginx", *(h.port for h in hosts))
+    yield hosts, proxy
+    proxy.stop()
+    for host in hosts:
+        host.stop()
+

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from tests.live import Gunicorn, Nginx
+from tests.live import two_hosts
 from tests.load import Load
 
 pytestmark = pytest.mark.live
@@ -20,14 +20,7 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture
 def hosts(postgres, tmp_path):
-    url = postgres.create_database("dead_worker")
-    hosts = [Gunicorn(tmp_path / f"host{i}.db", workers=2, database_url=url) for i in (1, 2)]
-    (tmp_path / "nginx").mkdir()
-    proxy = Nginx(tmp_path / "nginx", *(h.port for h in hosts))
-    yield hosts, proxy
-    proxy.stop()
-    for host in hosts:
-        host.stop()
+    yield from two_hosts(postgres, tmp_path, "dead_worker")
 
 
 def kill_one_worker_of_each(hosts) -> None:

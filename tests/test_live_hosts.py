@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.live import Gunicorn, Nginx
+from tests.live import two_hosts
 from tests.load import Load
 
 pytestmark = pytest.mark.live
@@ -21,14 +21,7 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture
 def hosts(postgres, tmp_path):
-    url = postgres.create_database("two_hosts_killed")
-    hosts = [Gunicorn(tmp_path / f"host{i}.db", workers=2, database_url=url) for i in (1, 2)]
-    (tmp_path / "nginx").mkdir()
-    proxy = Nginx(tmp_path / "nginx", *(h.port for h in hosts))
-    yield hosts, proxy
-    proxy.stop()
-    for host in hosts:
-        host.stop()
+    yield from two_hosts(postgres, tmp_path, "two_hosts_killed")
 
 
 class Creator:
