@@ -56,12 +56,16 @@ def cpu_seconds(servers: list[Gunicorn]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def run_wrk(url: str, servers: list[Gunicorn], token: str, args, script: Path | None) -> dict:
-    """Run wrk once against `url`: req/s, p50/p99 and server CPU per request in ms, errors."""
+def run_wrk(url: str, servers: list[Gunicorn], token: str, args, script: Path | None,
+            script_args: tuple = ()) -> dict:
+    """Run wrk once against `url`: req/s, p50/p99 and server CPU per request in ms, errors,
+    and the requests done; `script_args` go to the script's `init(args)`."""
     command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
                "-H", f"Authorization: Bearer {token}", url]
     if script:
         command[1:1] = ["-s", str(script)]
+    if script_args:
+        command += ["--", *map(str, script_args)]
     cpu_before = cpu_seconds(servers)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     cpu = cpu_seconds(servers) - cpu_before
@@ -71,7 +75,7 @@ def run_wrk(url: str, servers: list[Gunicorn], token: str, args, script: Path | 
     errors += sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p50": to_ms(latency["50"]), "p99": to_ms(latency["99"]), "errors": errors,
-            "cpu": cpu * 1000 / max(requests_done, 1)}
+            "cpu": cpu * 1000 / max(requests_done, 1), "requests": requests_done}
 
 
 def to_ms(value: str) -> float:
