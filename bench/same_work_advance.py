@@ -1,4 +1,4 @@
-"""The same work's floor for Advance Serial, beside `same_work_wsgi.py`'s GET/PUT (bench/three_way.py).
+"""The same work's floor for Advance Serial, beside `same_work_wsgi.py`'s GET and PUT.
 
 Adds `POST /api/serials/<id>/advance` to that app, by hand on the stdlib `sqlite3`: the same
 bearer-token look-up by SHA-256, the 404 look-up, the body read and validated by hand

@@ -76,15 +76,19 @@ def start_targets(tmp: Path, stack: ExitStack, same_work: Path, before: Path | N
 
 
 def seed_service(base: str, secret: str) -> tuple[str, list[str]]:
-    """Create the example job, a path of STEPS steps and SERIALS serials; return their ids."""
+    """Create the example job, and another with a path of STEPS steps and SERIALS serials;
+    return the example job's id and the serials' ids."""
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {secret}"
     job = session.post(f"{base}/api/jobs", json=SEED_JOB, timeout=10).json()
+    # The serials go on a job of their own: the example job stays without paths, as the
+    # same-work app's (its GET counts no serials).
+    moving = session.post(f"{base}/api/jobs", json=SEED_JOB, timeout=10).json()
     path = session.post(f"{base}/api/paths", timeout=10, json={
-        "jobId": job["id"], "name": "Bench", "goalQuantity": SERIALS,
+        "jobId": moving["id"], "name": "Bench", "goalQuantity": SERIALS,
         "steps": [{"name": f"Step {i}"} for i in range(STEPS)]}).json()
     made = session.post(f"{base}/api/serials", timeout=120, json={
-        "jobId": job["id"], "pathId": path["id"], "quantity": SERIALS})
+        "jobId": moving["id"], "pathId": path["id"], "quantity": SERIALS})
     assert made.status_code == 201, made.text
     return job["id"], [serial["id"] for serial in made.json()]
 
