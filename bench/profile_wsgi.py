@@ -1,15 +1,21 @@
 """Profile the service per request, in one worker: the WSGI app called with a prepared environ.
 
-Usage: `python bench/profile_wsgi.py [PUT|GET|ADVANCE] [--requests 3000] [--profile]`. Builds
+Usage: `python bench/profile_wsgi.py [PUT|GET|ADVANCE] [--requests 3000] [--profile]
+[--time MODULE:NAME ...]`. Builds
 the app as gunicorn's worker has it (auth on with a planner token, history on, metrics in
 multiprocess mode, `synchronous=FULL`, a temporary SQLite file), then calls `app(environ,
 start_response)` in a loop with the environ gunicorn would pass for PUT /api/jobs/<id> (the
 Update Job example's body), GET /api/jobs/<id> or POST /api/serials/<id>/advance (`{}`, the
 next of 3000 serials on a 10-step path each time). Prints the CPU µs per request (median of 5
-batches); with `--profile`, cProfile's top functions by cumulative and by own time.
+batches), then the µs each request hook and the view take of it (each timed on its own, the rest
+is Flask, Werkzeug and the response; `--time` times more functions, each named where its caller
+looks it up, e.g. `jobs.views.jobs:service.job_detail` or `jobs.views.jobs:detail_schema.dump`,
+which then counts inside its caller's figure too); with `--profile`, cProfile's top functions by cumulative and
+by own time.
 """
 import argparse
 import cProfile
+import importlib
 import io
 import os
 import pstats
@@ -17,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="profile-wsgi-"))
@@ -88,6 +95,39 @@ def cpu_per_request(send, count: int) -> float:
     return statistics.median(batches)
 
 
+def timed_hooks(app, names: list[str]) -> dict:
+    """Wrap every hook of `app`, its views and the functions `names` (`module:attr.attr`) in a
+    CPU timer; return name -> total ns (a function of `names` also counts in its caller's)."""
+    spent = defaultdict(int)
+    inner = set(names)
+
+    def timer(name: str, func):
+        def timed(*args, **kwargs):
+            started = time.process_time_ns()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time_ns() - started
+        return timed
+
+    for kind in ("before_request_funcs", "after_request_funcs", "teardown_request_funcs"):
+        for funcs in getattr(app, kind).values():
+            funcs[:] = [timer(f"{kind.split('_')[0]} {f.__module__}.{f.__qualname__}", f)
+                        for f in funcs]
+    for endpoint, view in app.view_functions.items():
+        wrapped = timer(f"view {endpoint}", view)
+        wrapped.__dict__.update(view.__dict__)
+        app.view_functions[endpoint] = wrapped
+    for name in names:
+        module, _, path = name.partition(":")
+        *parents, attr = path.split(".")
+        owner = importlib.import_module(module)
+        for parent in parents:
+            owner = getattr(owner, parent)
+        setattr(owner, attr, timer(name, getattr(owner, attr)))
+    return spent
+
+
 def main() -> None:
     """Time the requests; with --profile print where the time goes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -95,6 +135,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--limit", type=int, default=45)
+    parser.add_argument("--time", nargs="*", default=[], metavar="MODULE:NAME")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/profile.db", "AUTH_REQUIRED": True},
@@ -105,6 +146,15 @@ def main() -> None:
         for _ in range(200):
             send()
         print(f"{args.method} {cpu_per_request(send, args.requests):.0f} µs/request (CPU)")
+        spent = timed_hooks(app, args.time)
+        started = time.process_time_ns()
+        for _ in range(args.requests):
+            send()
+        total = time.process_time_ns() - started
+        for name, ns in sorted(spent.items(), key=lambda item: -item[1]):
+            print(f"  {ns / args.requests / 1000:6.1f} µs  {name}")
+        rest = total - sum(ns for name, ns in spent.items() if name not in inner)
+        print(f"  {rest / args.requests / 1000:6.1f} µs  the rest (Flask, Werkzeug, the loop)")
         if args.profile:
             profiler = cProfile.Profile()
             profiler.runcall(lambda: [send() for _ in range(args.requests)])

@@ -23,6 +23,8 @@ TIMEOUT = "X-Request-Timeout"
 # Seconds kept back from nginx's deadline: clock drift between the proxy and
 # the host (NTP keeps it well under this) and the commit's own duration.
 MARGIN = 1.0
+_START_KEY = "HTTP_X_REQUEST_START"
+_TIMEOUT_KEY = "HTTP_X_REQUEST_TIMEOUT"
 _START = re.compile(r"t=([0-9]{1,12}(?:\.[0-9]{1,6})?)")
 _SECONDS = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,3})?")
 
@@ -41,8 +43,11 @@ def request_deadline(start: str | None, timeout: str | None) -> float | None:
 
 def _set_deadline() -> None:
     limit_waits(REQUEST_WAIT)
-    set_commit_deadline(request_deadline(request.headers.get(START),
-                                         request.headers.get(TIMEOUT)))
+    # Straight from the WSGI environ: most requests (not through the proxy) have neither.
+    environ = request.environ
+    start = environ.get(_START_KEY)
+    if start is not None:
+        set_commit_deadline(request_deadline(start, environ.get(_TIMEOUT_KEY)))
 
 
 def _clear_deadline(exc: BaseException | None) -> None:
