@@ -10,8 +10,8 @@ next of 3000 serials on a 10-step path each time). Prints the CPU µs per reques
 batches), then the µs each request hook and the view take of it (each timed on its own, the rest
 is Flask, Werkzeug and the response; `--time` times more functions, each named where its caller
 looks it up, e.g. `jobs.views.jobs:service.job_detail` or `jobs.views.jobs:detail_schema.dump`,
-which then counts inside its caller's figure too); with `--profile`, cProfile's top functions by cumulative and
-by own time.
+which then counts inside its caller's figure too); with `--profile`, cProfile's top functions
+by cumulative and by own time.
 """
 import argparse
 import cProfile
@@ -99,7 +99,6 @@ def timed_hooks(app, names: list[str]) -> dict:
     """Wrap every hook of `app`, its views and the functions `names` (`module:attr.attr`) in a
     CPU timer; return name -> total ns (a function of `names` also counts in its caller's)."""
     spent = defaultdict(int)
-    inner = set(names)
 
     def timer(name: str, func):
         def timed(*args, **kwargs):
@@ -153,7 +152,7 @@ def main() -> None:
         total = time.process_time_ns() - started
         for name, ns in sorted(spent.items(), key=lambda item: -item[1]):
             print(f"  {ns / args.requests / 1000:6.1f} µs  {name}")
-        rest = total - sum(ns for name, ns in spent.items() if name not in inner)
+        rest = total - sum(ns for name, ns in spent.items() if name not in args.time)
         print(f"  {rest / args.requests / 1000:6.1f} µs  the rest (Flask, Werkzeug, the loop)")
         if args.profile:
             profiler = cProfile.Profile()
