@@ -145,22 +145,25 @@ def main() -> None:
         for _ in range(200):
             send()
         print(f"{args.method} {cpu_per_request(send, args.requests):.0f} µs/request (CPU)")
-        spent = timed_hooks(app, args.time)
-        started = time.process_time_ns()
-        for _ in range(args.requests):
-            send()
-        total = time.process_time_ns() - started
-        for name, ns in sorted(spent.items(), key=lambda item: -item[1]):
-            print(f"  {ns / args.requests / 1000:6.1f} µs  {name}")
-        rest = total - sum(ns for name, ns in spent.items() if name not in args.time)
-        print(f"  {rest / args.requests / 1000:6.1f} µs  the rest (Flask, Werkzeug, the loop)")
         if args.profile:
             profiler = cProfile.Profile()
             profiler.runcall(lambda: [send() for _ in range(args.requests)])
             for order in ("cumulative", "tottime"):
-                stats = pstats.Stats(profiler).strip_dirs().sort_stats(order)
-                stats.print_stats(args.limit)
+                pstats.Stats(profiler).strip_dirs().sort_stats(order).print_stats(args.limit)
+        print_parts(app, send, args.requests, args.time)
 
+
+def print_parts(app, send, count: int, names: list[str]) -> None:
+    """Send `count` requests with the hooks, views and `names` timed; print µs per request each."""
+    spent = timed_hooks(app, names)
+    started = time.process_time_ns()
+    for _ in range(count):
+        send()
+    total = time.process_time_ns() - started
+    for name, ns in sorted(spent.items(), key=lambda item: -item[1]):
+        print(f"  {ns / count / 1000:6.1f} µs  {name}")
+    rest = total - sum(ns for name, ns in spent.items() if name not in names)
+    print(f"  {rest / count / 1000:6.1f} µs  the rest (Flask, Werkzeug, the loop)")
 
 if __name__ == "__main__":
     main()
