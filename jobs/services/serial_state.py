@@ -14,10 +14,9 @@ from jobs import acting, clock
 from jobs.errors import BadRequest, Conflict
 from jobs.services import history, routing
 from jobs.store.bulk import insert_rows
-from jobs.store.db import db
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
-from jobs.store.statements import compile_once, placeholder, rows, tuples
+from jobs.store.statements import execute, param, rows, statement, tuples
 from jobs.vocabulary import ON_HOLD, VOIDED
 
 # The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
@@ -56,19 +55,19 @@ def require_status(located: Located, refused: dict[str, str]) -> None:
 
 
 def _steps_of_path():
-    return (ProcessStep.select().where(ProcessStep.path == placeholder())
+    return (ProcessStep.select().where(ProcessStep.path == param("path_id"))
             .order_by(ProcessStep.order))
 
 
 def _states_of_serial():
     return (SerialStep.select(SerialStep.step_index, SerialStep.state, SerialStep.visits)
-            .where(SerialStep.serial_id == placeholder()))
+            .where(SerialStep.serial_id == param("serial_id")))
 
 
 def stored_states(serial: dict, count: int) -> list[routing.State]:
     """Return the full state list of `serial` on a path of `count` steps."""
     stored = {index: (state, visits) for index, state, visits
-              in tuples(compile_once(_states_of_serial), (serial["id"],))}
+              in tuples(statement(_states_of_serial), {"serial_id": serial["id"]})}
     return routing.expand(count, serial["current_step_index"], stored)
 
 
@@ -83,7 +82,7 @@ def locate(serial_id: str) -> Located:
     if serial["status"] == VOIDED:
         return look(serial_id)
     path = fetch(Path, serial["path_id"], lock="FOR SHARE")
-    steps = rows(ProcessStep, compile_once(_steps_of_path), (path["id"],))
+    steps = rows(ProcessStep, statement(_steps_of_path), {"path_id": path["id"]})
     return Located(serial, path, steps, stored_states(serial, len(steps)))
 
 
@@ -93,7 +92,7 @@ def look(serial_id: str) -> Located:
     Call inside a read snapshot. Raises NotFound `Serial not found: {id}`.
     """
     serial = fetch(Serial, serial_id)
-    steps = rows(ProcessStep, compile_once(_steps_of_path), (serial["path_id"],))
+    steps = rows(ProcessStep, statement(_steps_of_path), {"path_id": serial["path_id"]})
     return Located(serial, {}, steps, stored_states(serial, len(steps)))
 
 
@@ -105,13 +104,13 @@ def image(located: Located) -> dict:
 
 
 def _delete_states():
-    return SerialStep.delete().where(SerialStep.serial_id == placeholder())
+    return SerialStep.delete().where(SerialStep.serial_id == param("serial_id"))
 
 
 def write_states(serial: dict, stored: bool, after: dict[int, routing.State]) -> None:
     """Replace the stored states of `serial` (`stored`: it has rows now) by `after`."""
     if stored:
-        db.execute_sql(compile_once(_delete_states), (serial["id"],))
+        execute(statement(_delete_states), {"serial_id": serial["id"]})
     if after:
         insert_rows(SerialStep, STATE_COLUMNS, [
             (serial["id"], serial["path_id"], index, state, visits)
@@ -131,7 +130,7 @@ def save(located: Located, changes: dict, states: list[routing.State], event_typ
         changes = {**changes, "current_step_id": None if at == routing.COMPLETED_AT
                    else located.steps[at]["id"]}
     before = image(located)
-    # In column order: peewee writes SET in the model's order, which the cached statement follows.
+    # In column order, so that a set of columns is one cached statement whatever its order.
     changes = {column: changes[column] for column in RESTORED if column in changes}
     stored = update_row(Serial, serial["id"], changes)
     write_states(serial, bool(before["steps"]), routing.differences(stored["current_step_index"],
