@@ -10,13 +10,16 @@ event, and the move's "before" image for Undo.
 """
 from dataclasses import dataclass
 
+from peewee import JOIN
+
 from jobs import acting, clock
-from jobs.errors import BadRequest, Conflict
+from jobs.errors import BadRequest, Conflict, NotFound
 from jobs.services import history, routing
 from jobs.store.bulk import insert_rows
+from jobs.store.db import db, write_scratch
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
-from jobs.store.statements import execute, param, rows, statement, tuples
+from jobs.store.statements import as_row, execute, param, rows, statement, tuples
 from jobs.vocabulary import ON_HOLD, VOIDED
 
 # The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
@@ -71,19 +74,48 @@ def stored_states(serial: dict, count: int) -> list[routing.State]:
     return routing.expand(count, serial["current_step_index"], stored)
 
 
+def current_serial(serial_id: str) -> dict:
+    """Return the row of serial `serial_id`; inside a write transaction read `FOR UPDATE`,
+    once: the transaction's later look-ups and its `locate` take that row (a move's 404
+    look-up, its status rules and its locked read are one statement). Raises NotFound."""
+    scratch = write_scratch()
+    if scratch is None:
+        return fetch(Serial, serial_id)
+    key = ("serial", serial_id)
+    if key not in scratch:
+        scratch[key] = fetch(Serial, serial_id, lock="FOR UPDATE")
+    return scratch[key]
+
+
+def _path_with_steps():
+    query = (Path.select(Path, ProcessStep)
+             .join(ProcessStep, JOIN.LEFT_OUTER, on=(ProcessStep.path == Path.id))
+             .where(Path.id == param("path_id")).order_by(ProcessStep.order))
+    return query.for_update("FOR SHARE", of=Path) if db.for_update else query
+
+
 def locate(serial_id: str) -> Located:
     """Lock serial `serial_id` and its path; return them with the steps and states.
 
-    Call inside a write transaction. Raises NotFound `Serial not found: {id}`. A voided
-    serial comes back without its path (it may be deleted: voided serials do not keep it),
-    for its move's status rule to refuse it.
+    Call inside a write transaction (the serial's row as `current_serial`
+    read it, if it did, and nothing changed it since: every move locates
+    its serial before it writes). Raises NotFound `Serial not found:
+    {id}`. A voided serial comes back without its path (it may be deleted:
+    voided serials do not keep it), for its move's status rule to refuse it.
     """
-    serial = fetch(Serial, serial_id, lock="FOR UPDATE")
+    scratch = write_scratch()
+    serial = scratch.pop(("serial", serial_id), None) if scratch is not None else None
+    if serial is None:
+        serial = fetch(Serial, serial_id, lock="FOR UPDATE")
     if serial["status"] == VOIDED:
         return look(serial_id)
-    path = fetch(Path, serial["path_id"], lock="FOR SHARE")
-    steps = rows(ProcessStep, statement(_steps_of_path), {"path_id": path["id"]})
-    return Located(serial, path, steps, stored_states(serial, len(steps)))
+    found = tuples(statement(_path_with_steps), {"path_id": serial["path_id"]})
+    if not found:
+        raise NotFound("Path", serial["path_id"])
+    width = len(Path._meta.sorted_fields)
+    steps = [as_row(ProcessStep, row[width:]) for row in found if row[width] is not None]
+    return Located(serial, as_row(Path, found[0][:width]), steps,
+                   stored_states(serial, len(steps)))
 
 
 def look(serial_id: str) -> Located:

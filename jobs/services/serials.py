@@ -12,9 +12,9 @@ from peewee import SQL, fn
 from jobs import clock
 from jobs.errors import BadRequest
 from jobs.services import history
-from jobs.services.serial_state import detail, look
+from jobs.services.serial_state import current_serial, detail, look
 from jobs.store.bulk import insert_rows
-from jobs.store.db import read_snapshot, write_transaction
+from jobs.store.db import read_snapshot, write_scratch, write_transaction
 from jobs.store.keyset import Keyset
 from jobs.store.models import Job, Path, ProcessStep, Sequence, Serial
 from jobs.store.records import fetch, require
@@ -35,8 +35,15 @@ def get_serial(serial_id: str) -> dict:
 
 
 def require_serial(serial_id: str) -> None:
-    """Check that serial `serial_id` exists (the look-up first); raises NotFound."""
-    require(Serial, serial_id)
+    """Check that serial `serial_id` exists (the look-up first); raises NotFound.
+
+    Inside a write transaction (a keyed request, a scan item) the serial is
+    read locked, once, for the move that follows (`serial_state.current_serial`).
+    """
+    if write_scratch() is None:
+        require(Serial, serial_id)
+    else:
+        current_serial(serial_id)
 
 
 def serial_list(job_id: str | None = None, path_id: str | None = None,

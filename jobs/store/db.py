@@ -25,6 +25,7 @@ db = DatabaseProxy()
 log = logging.getLogger(__name__)
 # The Unix time after which the current request's writes must not commit.
 _commit_deadline: ContextVar[float | None] = ContextVar("commit_deadline", default=None)
+_scratch: ContextVar[dict | None] = ContextVar("write_scratch", default=None)
 
 # Per-connection settings for SQLite, run once per pooled connection. WAL lets
 # readers run beside the writer; lock_type makes every transaction BEGIN
@@ -205,9 +206,22 @@ def write_transaction():
     transaction is rolled back and ServiceUnavailable raised.
     """
     with db.transaction():
-        yield
-        if db.transaction_depth() == 1:
-            _check_commit_deadline()
+        outermost = db.transaction_depth() == 1
+        token = _scratch.set({}) if outermost else None
+        try:
+            yield
+            if outermost:
+                _check_commit_deadline()
+        finally:
+            if token is not None:
+                _scratch.reset(token)
+
+
+def write_scratch() -> dict | None:
+    """Return a dict that lives as long as the outermost write transaction now open, or None
+    outside one: rows a step of the transaction read under their row lock, for its later
+    steps (`jobs.services.serial_state.current_serial`)."""
+    return _scratch.get()
 
 
 def set_commit_deadline(deadline: float | None) -> None:
