@@ -78,6 +78,16 @@ def _waiting_for_the_write_lock():
         _write_lock_observer(time.perf_counter() - started)
 
 
+class _Unwrapped(OperationalError):
+    """An OperationalError that peewee's exception wrapper passes on as it is (it re-wraps
+    an exception whose class or first base is named like a DB-API error)."""
+
+
+class NoSpace(_Unwrapped):
+    """The SQLite file cannot be opened: not one block is free beside it (a 503 in a request;
+    at the start, one line and exit 1: docs/operations.md, Full disk)."""
+
+
 class SqliteFile(PooledSqliteDatabase):
     """Pooled connections to one SQLite file that must already exist.
 
@@ -104,7 +114,15 @@ class SqliteFile(PooledSqliteDatabase):
 
     def _add_conn_hooks(self, conn) -> None:
         self._opened_files[self.conn_key(conn)] = self._file_state()
-        super()._add_conn_hooks(conn)
+        try:
+            super()._add_conn_hooks(conn)
+        except sqlite3.OperationalError as error:
+            if _free_bytes(self.path) != 0:
+                raise
+            self._close_raw(conn)
+            raise NoSpace(f"no space left beside {self.path}: SQLite cannot create its "
+                          f"shared-memory file ({self.path}-shm) to open the database; "
+                          "free some space and start again") from error
 
     def _is_closed(self, conn) -> bool:
         if super()._is_closed(conn):
@@ -313,8 +331,12 @@ def free_bytes() -> int | None:
     """Bytes free for us beside the SQLite file (0 when they cannot be read); None on PostgreSQL."""
     if not isinstance(db.obj, SqliteFile):
         return None
+    return _free_bytes(db.obj.path)
+
+
+def _free_bytes(path: str) -> int:
     try:
-        stat = os.statvfs(os.path.dirname(os.path.abspath(db.obj.path)))
+        stat = os.statvfs(os.path.dirname(os.path.abspath(path)))
     except OSError:
         return 0
     return stat.f_bavail * stat.f_frsize
