@@ -7,8 +7,10 @@ from peewee import OperationalError
 
 from app import ConfigError, create_app
 from jobs.http.contract import contract_of
+from jobs.store import statements
 from jobs.store.db import db
 from jobs.store.models import Token
+from jobs.store.statements import run
 from jobs.vocabulary import ROLES
 from tests.conftest import bearer, error_body, make_token
 
@@ -247,14 +249,12 @@ def test_a_refused_request_writes_no_last_used(auth_client, role_tokens):
 
 def test_a_read_is_answered_when_last_used_cannot_be_written(auth_client, role_tokens,
                                                              monkeypatch, caplog):
-    execute = db.obj.execute_sql
-
-    def read_only(sql, params=None):
-        if sql.startswith('UPDATE "token"'):
+    def read_only(stmt, values):
+        if stmt.sql.startswith('UPDATE "token"'):
             raise OperationalError("attempt to write a readonly database")
-        return execute(sql, params)
+        return run(stmt, values)
 
-    monkeypatch.setattr(db.obj, "execute_sql", read_only)
+    monkeypatch.setattr(statements, "run", read_only)
     response = auth_client.get("/api/jobs", headers=bearer(role_tokens["viewer"]))
     assert (response.status_code, response.json) == (200, [])
     assert "could not record the use of token viewer" in caplog.text

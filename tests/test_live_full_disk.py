@@ -1,4 +1,5 @@
-"""A full disk (issue 18, item 6): health says so, writes are 503, reads go on, a restart works.
+"""A full disk (issue 18, item 6): health says so, writes are 503, reads go on, a restart works;
+a start with not one block free stops with one line.
 
 The service's SQLite file is on a small loop-mounted ext4 that is then
 filled. `/api/health` must answer 503 naming the disk, writes 503 (not
@@ -6,12 +7,14 @@ filled. `/api/health` must answer 503 naming the disk, writes 503 (not
 reads; and once space is freed, health and writes are back. Needs root.
 """
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.live import Gunicorn, create_job, loop_ext4
+from tests.live import ROOT, Gunicorn, create_job, loop_ext4
 
 pytestmark = [pytest.mark.live, pytest.mark.sqlite_only]
 UNAVAILABLE = {"statusCode": 503, "statusMessage": "Service Unavailable",
@@ -74,3 +77,21 @@ def test_a_full_disk_is_unhealthy_keeps_reads_and_restarts(tmp_path):
                                 timeout=10).status_code == 200
         finally:
             again.stop()
+
+
+def test_a_start_with_not_one_block_free_is_one_line_and_exit_1(tmp_path):
+    with loop_ext4(tmp_path) as (_, mount):
+        serve(mount, tmp_path, "first", (200,)).stop()
+        fill(mount)
+        assert os.statvfs(mount).f_bavail == 0
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{mount}/shop.db",
+               "GUNICORN_BIND": "127.0.0.1:0",
+               "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "start-metrics")}
+        start = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                                "wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True,
+                               timeout=60)
+    line = (f"shop-jobs: no space left beside {mount}/shop.db: SQLite cannot create its "
+            f"shared-memory file ({mount}/shop.db-shm) to open the database; free some space "
+            "and start again")
+    assert start.returncode == 1
+    assert line in start.stderr.splitlines() and "Traceback" not in start.stderr

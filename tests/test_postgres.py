@@ -6,7 +6,7 @@ import pytest
 from app import create_app
 from jobs.store.db import db, open_database
 from jobs.store.models import Job
-from jobs.store.statements import compile_once, placeholder
+from jobs.store.statements import param, statement
 from tests.conftest import empty_postgres, error_body
 from tests.postgres import Cluster
 
@@ -61,14 +61,14 @@ def test_connections_wait_for_a_lock_at_most_3_s(pg_client):
 
 
 def jobs_named():
-    return Job.select().where(Job.name == placeholder())
+    return Job.select().where(Job.name == param("name"))
 
 
 def test_cached_statements_keep_each_database_s_dialect(tmp_path, postgres_url):
     sql = {}
     for url in (postgres_url, f"sqlite:///{tmp_path}/s.db", postgres_url):
         open_database(url)
-        sql.setdefault(url, set()).add(compile_once(jobs_named))
+        sql.setdefault(url, set()).add(statement(jobs_named).sql)
     db.close_all()
     assert [len(found) for found in sql.values()] == [1, 1]
-    assert "%s" in next(iter(sql[postgres_url])) and "?" in sql[f"sqlite:///{tmp_path}/s.db"].pop()
+    assert "$1" in next(iter(sql[postgres_url])) and "?" in sql[f"sqlite:///{tmp_path}/s.db"].pop()

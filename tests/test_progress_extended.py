@@ -3,7 +3,7 @@ import pytest
 
 from jobs.services import progress as service
 from jobs.store.db import db
-from jobs.store.statements import compile_once
+from jobs.store.statements import statement
 from tests.test_floor_advance import STEPS, post
 
 
@@ -81,6 +81,7 @@ def test_first_pass_yield_rounds_half_up_to_one_decimal():
 ])
 def test_each_figure_is_read_from_an_index(app, build, index):
     with db.connection_context():
-        sql = compile_once(build)
-        plan = db.execute_sql("EXPLAIN QUERY PLAN " + sql, ("x",) * sql.count("?")).fetchall()
+        explained = statement(build)
+        plan = db.execute_sql("EXPLAIN QUERY PLAN " + explained.sql,
+                              ("x",) * len(explained.names)).fetchall()
     assert any(index in row[-1] for row in plan), plan

@@ -135,3 +135,16 @@ def test_a_huge_event_id_is_named_as_sent(client, path, make_serials):
     assert (undo.status_code, undo.json["message"]) == (
         409, f"Event 999999999999999999999 is not the last move of serial {serial}")
 
+
+
+# PostgreSQL: 0.8-1.6 s of CPU measured on this machine under a load average of 10-14 from
+# the other builds, after the fold to 13 statements per item (docs/benchmarks.md, Scans):
+# over the budget there, so this holds on SQLite only for now (issue 21 not met on PostgreSQL).
+@pytest.mark.sqlite_only
+def test_a_batch_of_1000_scans_costs_under_a_second(client, path, make_serials):
+    serials = [serial["id"] for serial in make_serials(path, 1000)]
+    body = json.dumps({"scans": [{"key": f"k{n}", "serialId": serial, "action": "advance"}
+                                 for n, serial in enumerate(serials)]}).encode()
+    cost, status = cpu_of(client, "POST", "/api/scans", body, {})
+    assert status == 200 and cost < CPU_BUDGET
+    assert Event.select().where(Event.type == "serial.advanced").count() == 1000

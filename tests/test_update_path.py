@@ -1,5 +1,6 @@
 """PUT/PATCH /api/paths/{id}: the Update Job rules for name, goalQuantity, advancementMode."""
 import logging
+import re
 
 import pytest
 
@@ -108,7 +109,7 @@ def test_missing_path_is_404_before_the_body_is_read(client, path, method, conte
 def test_update_writes_only_present_columns_in_one_statement(client, path, caplog):
     with caplog.at_level(logging.DEBUG, logger="peewee"):
         client.patch(f"/api/paths/{path['id']}", json={"goalQuantity": 3})
-    writes = [r.getMessage().replace("%s", "?") for r in caplog.records
+    writes = [re.sub(r"%s|\$[0-9]+", "?", r.getMessage()) for r in caplog.records
               if 'UPDATE "path"' in r.getMessage()]
     assert len(writes) == 1
     assert 'UPDATE "path" SET "goal_quantity" = ?, "updated_at" = ? WHERE' in writes[0]

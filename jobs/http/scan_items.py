@@ -6,7 +6,8 @@ An item `{"key", "serialId", "action", ...fields}` is `POST
 look-up, body schema, service and answer; `jobs.http.body.item_body`)
 through `jobs.http.idempotency.run_once`, the header's own implementation,
 so an item and a single request with the same key replay each other. Each
-item is its own short transaction; its outcome comes from the status.
+item is its own short transaction, with a request's bound on its waits for
+PostgreSQL; its outcome comes from the status.
 """
 import inspect
 import json
@@ -23,6 +24,7 @@ from jobs.http.envelope import first_message, flatten_errors
 from jobs.http.idempotency import REPLAYED, Keyed, canonical_json, fingerprint, run_once
 from jobs.services.serials import get_serial
 from jobs.services.tokens import role_allows
+from jobs.store.postgres import REQUEST_WAIT, bounded_waits
 from jobs.views.serials import detail_schema
 from schemas.scan import ScanItemSchema
 
@@ -76,7 +78,9 @@ def _run(head: dict, body: dict):
     keyed = Keyed(acting.current().key_owner, head["key"], "POST", path,
                   fingerprint("POST", path, _canonical(body)))
     single = inspect.unwrap(view)
-    with acting.scanning(head.get("scanned_at")), item_body(body):
+    # Each item waits for PostgreSQL as long as a request may, not the batch as a whole:
+    # a frozen server still ends the batch (503) within one item's bound.
+    with acting.scanning(head.get("scanned_at")), item_body(body), bounded_waits(REQUEST_WAIT):
         return run_once(keyed, lambda: single(serial_id=serial_id))
 
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import orjson
 
 from jobs.errors import ApiError
-from jobs.store.db import db
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event
-from jobs.store.statements import compile_once, placeholder
+from jobs.store.statements import execute, param, statement
 from schemas.event import EventSchema
 
 GENESIS = "0" * 64
@@ -78,7 +77,7 @@ def link(previous: str, event: dict) -> str:
 
 
 def _last_event():
-    return Event.select(Event.id, Event.hash).order_by(Event.id.desc()).limit(placeholder())
+    return Event.select(Event.id, Event.hash).order_by(Event.id.desc()).limit(param("limit"))
 
 
 def last_link() -> tuple[int, str]:
@@ -87,7 +86,7 @@ def last_link() -> tuple[int, str]:
     The next event's predecessor only while the event-order lock is held
     (`jobs.store.db.lock_event_order`).
     """
-    row = db.execute_sql(compile_once(_last_event), (1,)).fetchone()
+    row = execute(statement(_last_event), {"limit": 1}).fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 

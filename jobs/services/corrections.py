@@ -24,7 +24,7 @@ from jobs.services.serial_state import (
 from jobs.store.db import read_snapshot, write_transaction
 from jobs.store.models import Job, Path, Serial, SerialMove
 from jobs.store.records import fetch, update_row
-from jobs.store.statements import compile_once, first_row, placeholder
+from jobs.store.statements import first_row, param, statement
 from jobs.vocabulary import IN_PROGRESS, ON_HOLD, SCRAPPED, VOIDED
 
 REWORK_REFUSED = {SCRAPPED: "Cannot rework a scrapped serial", VOIDED: "Serial {id} is voided",
@@ -75,7 +75,7 @@ def rework_serial(serial_id: str, to_step_index: int, reason: str, note: str | N
 
 def _standing_move():
     return (SerialMove.select()
-            .where((SerialMove.serial_id == placeholder()) & SerialMove.undone_at.is_null())
+            .where((SerialMove.serial_id == param("serial_id")) & SerialMove.undone_at.is_null())
             .order_by(SerialMove.event_id.desc()).limit(SQL("1")))
 
 
@@ -109,7 +109,7 @@ def undo_serial(serial_id: str, reason: str, undo_minutes: float, event_id: int 
     """
     with write_transaction():
         serial = fetch(Serial, serial_id, lock="FOR UPDATE")
-        move = first_row(SerialMove, compile_once(_standing_move), (serial_id,))
+        move = first_row(SerialMove, statement(_standing_move), {"serial_id": serial_id})
         _require_undoable(serial, move, event_id, undo_minutes)
         before = move["before"]
         restored = update_row(Serial, serial_id, {c: before["serial"][c] for c in RESTORED})

@@ -9,15 +9,16 @@ in one transaction that first checks the lease is still ours: a deliverer
 that lost its lease moves nothing. No HTTP ever runs inside a transaction.
 """
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import asdict, dataclass
+from functools import cache
 
 from peewee import SQL
 
 from jobs import clock
 from jobs.services.webhooks import ACTIVE, DISABLED, FAILING
-from jobs.store.db import db, is_postgres, write_transaction
+from jobs.store.db import is_postgres, write_transaction
 from jobs.store.models import Event, Webhook, WebhookDelivery
-from jobs.store.statements import compile_once, placeholder, query_rows
+from jobs.store.statements import execute, param, query_rows, statement, text
 
 # A lease outlives the longest attempt (10 s) many times over: a deliverer
 # that renews it with every attempt never loses it while it works.
@@ -126,21 +127,22 @@ def record(webhook: dict, owner: str, attempt: Attempt, first_backoff_ms: int) -
     """
     now = clock.now_ms()
     lease = (webhook["id"], owner, now)
+    delivered = {"event_id": attempt.event_id, "lease_expires_at": now + LEASE_MS,
+                 "webhook_id": webhook["id"], "owner": owner, "now": now}
     if attempt.delivered and is_postgres():
         # One statement, one round trip instead of four (docs/benchmarks.md, Webhooks).
-        return bool(db.execute_sql(_delivered_and_logged(), (
-            attempt.event_id, attempt.event_id, now + LEASE_MS, *lease,
-            *astuple(attempt))).rowcount)
+        return bool(execute(text(_delivered_and_logged()), {
+            **delivered, **asdict(attempt)}).rowcount)
     with write_transaction():
         if attempt.delivered:
             # The hot path, compiled once (docs/benchmarks.md, Webhooks).
-            changed = db.execute_sql(compile_once(_delivered), (
-                attempt.event_id, attempt.event_id, now + LEASE_MS, *lease)).rowcount
+            changed = execute(statement(_delivered), delivered).rowcount
         else:
             changed = (Webhook.update(_failed(webhook, attempt, now, first_backoff_ms))
                        .where(_leased_by(*lease)).execute())
         if changed:
-            db.execute_sql(compile_once(_insert_attempt), (webhook["id"], *astuple(attempt)))
+            execute(statement(_insert_attempt),
+                    {"webhook_id": webhook["id"], **asdict(attempt)})
     return bool(changed)
 
 
@@ -150,27 +152,29 @@ def _leased_by(webhook_id, owner, now):
 
 
 def _delivered():
-    # Parameters in the model's column order (peewee sorts SET by it): cursor,
-    # last_delivered_event_id, lease_expires_at; then the lease condition's.
     return (Webhook.update({
-        Webhook.status: SQL(f"'{ACTIVE}'"), Webhook.cursor: placeholder(),
-        Webhook.last_delivered_event_id: placeholder(), Webhook.failures: SQL("0"),
+        Webhook.status: SQL(f"'{ACTIVE}'"), Webhook.cursor: param("event_id"),
+        Webhook.last_delivered_event_id: param("event_id"), Webhook.failures: SQL("0"),
         Webhook.failing_since: SQL("NULL"), Webhook.next_attempt_at: SQL("NULL"),
-        Webhook.lease_expires_at: placeholder(), Webhook.delivered: Webhook.delivered + SQL("1"),
-    }).where(_leased_by(placeholder(), placeholder(), placeholder())))
+        Webhook.lease_expires_at: param("lease_expires_at"),
+        Webhook.delivered: Webhook.delivered + SQL("1"),
+    }).where(_leased_by(param("webhook_id"), param("owner"), param("now"))))
 
 
+@cache
 def _delivered_and_logged() -> str:
     # PostgreSQL only (SQLite has no UPDATE inside WITH): the lease-checked update and
     # the attempt's row in one atomic statement; the insert finds no row if the lease is lost.
-    columns = ", ".join(f'"{f.column_name}"' for f in WebhookDelivery._meta.sorted_fields[1:])
-    values = ", ".join([db.param] * (len(WebhookDelivery._meta.sorted_fields) - 2))
-    return (f'WITH changed AS ({compile_once(_delivered)} RETURNING "id") '
+    fields = WebhookDelivery._meta.sorted_fields[1:]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    values = ", ".join(f"%({field.column_name})s" for field in fields[1:])
+    update, _ = _delivered().sql()
+    return (f'WITH changed AS ({update} RETURNING "id") '
             f'INSERT INTO "webhook_delivery" ({columns}) SELECT "id", {values} FROM changed')
 
 
 def _insert_attempt():
-    return WebhookDelivery.insert({field: placeholder()
+    return WebhookDelivery.insert({field: param(field.column_name)
                                    for field in WebhookDelivery._meta.sorted_fields[1:]})
 
 

@@ -16,11 +16,11 @@ from peewee import Model
 from jobs import acting, clock
 from jobs.services import chain
 from jobs.store.bulk import insert_rows
-from jobs.store.db import db, lock_event_order
+from jobs.store.db import lock_event_order
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event, Job, Serial
 from jobs.store.records import fetch, require
-from jobs.store.statements import compile_once, placeholder, query_rows
+from jobs.store.statements import execute, param, query_rows, statement
 
 _INSERTED = ("id", "at", "type", "actor", "operator", "request_id", "scanned_at", "job_id",
              "path_id", "serial_id", "data", "first_number", "last_number", "hash")
@@ -51,7 +51,7 @@ def changes(model: type[Model], before: dict, after: dict, written: dict) -> dic
 
 def _insert_event():
     fields = Event._meta.fields
-    return Event.insert({fields[column]: placeholder() for column in _INSERTED})
+    return Event.insert({fields[column]: param(column) for column in _INSERTED})
 
 
 def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
@@ -71,7 +71,8 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
     """
     lock_event_order()
     row = _event_row(event_type, job_id, data, path_id, serial_id, operator, numbers)
-    db.execute_sql(compile_once(_insert_event), _chained([row])[0])
+    _chained([row])
+    execute(statement(_insert_event), row)
     return row["id"]
 
 

@@ -14,7 +14,7 @@ from jobs import clock
 from jobs.store.bulk import insert_rows
 from jobs.store.db import db, is_postgres
 from jobs.store.models import IdempotencyKey
-from jobs.store.statements import compile_once, first_row, placeholder
+from jobs.store.statements import execute, first_row, param, statement, text
 
 PRUNE_EVERY = 16
 KEPT = ("actor", "key", "method", "path", "fingerprint", "status", "body", "location", "etag",
@@ -45,8 +45,8 @@ class Seen:
 
 
 def _by_actor_and_key():
-    return IdempotencyKey.select().where((IdempotencyKey.actor == placeholder())
-                                         & (IdempotencyKey.key == placeholder()))
+    return IdempotencyKey.select().where((IdempotencyKey.actor == param("actor"))
+                                         & (IdempotencyKey.key == param("key")))
 
 
 def _seen(row: dict | None) -> Seen | None:
@@ -67,8 +67,8 @@ def _wait_for_others(actor: str, key: str) -> None:
     """
     if is_postgres():
         digest = hashlib.sha256(f"{actor}\x00{key}".encode()).digest()
-        db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
-                       (KEY_LOCK_CLASS, int.from_bytes(digest[:4], "big", signed=True)))
+        execute(text("SELECT pg_advisory_xact_lock(%(class)s, %(key)s)"),
+                {"class": KEY_LOCK_CLASS, "key": int.from_bytes(digest[:4], "big", signed=True)})
 
 
 def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
@@ -79,7 +79,8 @@ def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
     here and counts as unseen.
     """
     _wait_for_others(actor, key)
-    row = first_row(IdempotencyKey, compile_once(_by_actor_and_key), (actor, key))
+    row = first_row(IdempotencyKey, statement(_by_actor_and_key),
+                    {"actor": actor, "key": key})
     if row is not None and row["created_at"] < clock.now_ms() - max_age_ms:
         IdempotencyKey.delete().where(IdempotencyKey.id == row["id"]).execute()
         return None
@@ -88,7 +89,8 @@ def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
 
 def find(actor: str, key: str) -> Seen | None:
     """Return the stored request and answer of `actor`'s `key`, expired or not, or None."""
-    return _seen(first_row(IdempotencyKey, compile_once(_by_actor_and_key), (actor, key)))
+    return _seen(first_row(IdempotencyKey, statement(_by_actor_and_key),
+                    {"actor": actor, "key": key}))
 
 
 def keep(actor: str, key: str, method: str, path: str, fingerprint: str, answer: Answer,

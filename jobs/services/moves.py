@@ -13,14 +13,13 @@ from jobs.services.holds import FAILED_CHECK, hold
 from jobs.services.serial_state import (
     NO_HOLD,
     Located,
+    current_serial,
     detail,
     locate,
     require_status,
     save,
 )
 from jobs.store.db import write_transaction
-from jobs.store.models import Serial
-from jobs.store.records import fetch
 from jobs.vocabulary import COMPLETED, ON_HOLD, SCRAPPED, VOIDED
 
 NOT_GIVEN = object()
@@ -58,7 +57,7 @@ def require_advanceable(serial_id: str) -> None:
     come before the body's field rules (docs/api.md, Route rules: check order);
     `advance_serial` applies them again under the lock. Raises NotFound, BadRequest, Conflict.
     """
-    require_status(Located(fetch(Serial, serial_id), {}, [], []), ADVANCE_REFUSED)
+    require_status(Located(current_serial(serial_id), {}, [], []), ADVANCE_REFUSED)
 
 
 def advance_serial(serial_id: str, expected_step_index: int | None = None,

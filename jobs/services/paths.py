@@ -13,7 +13,7 @@ from jobs.services.versions import require_match, version
 from jobs.store.db import write_transaction
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Serial
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
-from jobs.store.statements import compile_once, placeholder, query_rows, rows
+from jobs.store.statements import param, query_rows, rows, statement
 
 
 def _with_steps(path: dict, steps: list[dict]) -> dict:
@@ -31,20 +31,20 @@ def path_detail(path_id: str) -> dict:
 
 
 def _paths_of_job():
-    return Path.select().where(Path.job == placeholder()).order_by(Path.created_at, Path.id)
+    return Path.select().where(Path.job == param("job_id")).order_by(Path.created_at, Path.id)
 
 
 def _steps_of_job():
     return (
-        ProcessStep.select().join(Path).where(Path.job == placeholder())
+        ProcessStep.select().join(Path).where(Path.job == param("job_id"))
         .order_by(ProcessStep.path, ProcessStep.order)
     )
 
 
 def job_paths(job_id: str) -> list[dict]:
     """Return the paths of job `job_id`, oldest first, each with its ordered steps (two queries)."""
-    paths = rows(Path, compile_once(_paths_of_job), (job_id,))
-    steps = rows(ProcessStep, compile_once(_steps_of_job), (job_id,))
+    paths = rows(Path, statement(_paths_of_job), {"job_id": job_id})
+    steps = rows(ProcessStep, statement(_steps_of_job), {"job_id": job_id})
     by_path = {key: list(group) for key, group in groupby(steps, key=lambda s: s["path_id"])}
     return [_with_steps(path, by_path.get(path["id"], [])) for path in paths]
 

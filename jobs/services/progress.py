@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from peewee import SQL, fn
 
 from jobs.store.models import Path, ProcessStep, Serial, SerialStep
-from jobs.store.statements import compile_once, placeholder, tuples
+from jobs.store.statements import param, statement, tuples
 from jobs.vocabulary import COMPLETED, DEFERRED, IN_PROGRESS, ON_HOLD, SCRAPPED, VOIDED
 
 HUNDREDTH = Decimal("0.01")
@@ -38,30 +38,30 @@ def percent(done: int, goal: int, places: Decimal = HUNDREDTH) -> float | int:
 
 
 def _paths_of_job():
-    return Path.select(Path.id).where(Path.job == placeholder())
+    return Path.select(Path.id).where(Path.job == param("job_id"))
 
 
-def _count_on_path():
+def _count_on_path(status: str):
     return Serial.select(fn.COUNT(SQL("*"))).where(
-        (Serial.path_id == Path.id) & (Serial.status == placeholder()))
+        (Serial.path_id == Path.id) & (Serial.status == param(status)))
 
 
 def _finished_of_job():
-    return Path.select(Path.id, _count_on_path(), _count_on_path()).where(
-        Path.job == placeholder())
+    return Path.select(Path.id, _count_on_path("completed"), _count_on_path("scrapped")).where(
+        Path.job == param("job_id"))
 
 
-def _count_at_step():
+def _count_at_step(status: str):
     return Serial.select(fn.COUNT(SQL("*"))).where(
-        (Serial.path_id == ProcessStep.path) & (Serial.status == placeholder()) &
+        (Serial.path_id == ProcessStep.path) & (Serial.status == param(status)) &
         (Serial.current_step_index == ProcessStep.order))
 
 
 def _by_status_and_step():
     # One index range per step and status, as for the totals: a GROUP BY over
     # the same rows took half as long again (docs/benchmarks.md).
-    return ProcessStep.select(ProcessStep.path, ProcessStep.order, _count_at_step(),
-                              _count_at_step()).where(ProcessStep.path.in_(_paths_of_job()))
+    return ProcessStep.select(ProcessStep.path, ProcessStep.order, _count_at_step("waiting"),
+                              _count_at_step("held")).where(ProcessStep.path.in_(_paths_of_job()))
 
 
 def _reworked_or_held():
@@ -75,7 +75,7 @@ def _reworked_or_held():
 
 def _deferred():
     return (SerialStep.select(SerialStep.path_id, SerialStep.step_index, fn.COUNT(SQL("*")))
-            .where(SerialStep.path_id.in_(_paths_of_job()) & (SerialStep.state == placeholder()))
+            .where(SerialStep.path_id.in_(_paths_of_job()) & (SerialStep.state == param("state")))
             .group_by(SerialStep.path_id, SerialStep.step_index))
 
 
@@ -87,21 +87,25 @@ def _zero() -> dict:
 def serial_counts(job_id: str) -> dict[str, dict]:
     """Return per path of job `job_id` its counts (statuses; per step waiting, held, deferred)."""
     counts = defaultdict(_zero)
-    finished = tuples(compile_once(_finished_of_job), (COMPLETED, SCRAPPED, job_id))
+    finished = tuples(statement(_finished_of_job), {
+        "completed": COMPLETED, "scrapped": SCRAPPED, "job_id": job_id})
     for path_id, completed, scrapped in finished:
         counts[path_id]["statuses"].update({COMPLETED: completed, SCRAPPED: scrapped})
-    at_a_step = tuples(compile_once(_by_status_and_step), (IN_PROGRESS, ON_HOLD, job_id))
+    at_a_step = tuples(statement(_by_status_and_step), {
+        "waiting": IN_PROGRESS, "held": ON_HOLD, "job_id": job_id})
     for path_id, at, waiting, held in at_a_step:
         path = counts[path_id]
         path["statuses"][IN_PROGRESS] += waiting
         path["statuses"][ON_HOLD] += held
         path["waiting"][at], path["held"][at] = waiting, held
-    for path_id, status, reworked, count in tuples(compile_once(_reworked_or_held), (job_id,)):
+    reworked_or_held = tuples(statement(_reworked_or_held), {"job_id": job_id})
+    for path_id, status, reworked, count in reworked_or_held:
         if status != VOIDED and reworked:
             counts[path_id]["reworked"] += count
         if status == COMPLETED:
             counts[path_id]["not_first_pass"] += count
-    for path_id, index, count in tuples(compile_once(_deferred), (job_id, DEFERRED)):
+    deferred = tuples(statement(_deferred), {"job_id": job_id, "state": DEFERRED})
+    for path_id, index, count in deferred:
         counts[path_id]["deferred"][index] += count
     return counts
 

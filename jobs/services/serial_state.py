@@ -10,14 +10,16 @@ event, and the move's "before" image for Undo.
 """
 from dataclasses import dataclass
 
+from peewee import JOIN
+
 from jobs import acting, clock
-from jobs.errors import BadRequest, Conflict
+from jobs.errors import BadRequest, Conflict, NotFound
 from jobs.services import history, routing
 from jobs.store.bulk import insert_rows
-from jobs.store.db import db
+from jobs.store.db import db, write_scratch
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
 from jobs.store.records import fetch, update_row
-from jobs.store.statements import compile_once, placeholder, rows, tuples
+from jobs.store.statements import as_row, execute, param, rows, statement, tuples
 from jobs.vocabulary import ON_HOLD, VOIDED
 
 # The serial's columns a move may change and Undo restores (`updated_at` is Undo's own).
@@ -56,35 +58,64 @@ def require_status(located: Located, refused: dict[str, str]) -> None:
 
 
 def _steps_of_path():
-    return (ProcessStep.select().where(ProcessStep.path == placeholder())
+    return (ProcessStep.select().where(ProcessStep.path == param("path_id"))
             .order_by(ProcessStep.order))
 
 
 def _states_of_serial():
     return (SerialStep.select(SerialStep.step_index, SerialStep.state, SerialStep.visits)
-            .where(SerialStep.serial_id == placeholder()))
+            .where(SerialStep.serial_id == param("serial_id")))
 
 
 def stored_states(serial: dict, count: int) -> list[routing.State]:
     """Return the full state list of `serial` on a path of `count` steps."""
     stored = {index: (state, visits) for index, state, visits
-              in tuples(compile_once(_states_of_serial), (serial["id"],))}
+              in tuples(statement(_states_of_serial), {"serial_id": serial["id"]})}
     return routing.expand(count, serial["current_step_index"], stored)
+
+
+def current_serial(serial_id: str) -> dict:
+    """Return the row of serial `serial_id`; inside a write transaction read `FOR UPDATE`,
+    once: the transaction's later look-ups and its `locate` take that row (a move's 404
+    look-up, its status rules and its locked read are one statement). Raises NotFound."""
+    scratch = write_scratch()
+    if scratch is None:
+        return fetch(Serial, serial_id)
+    key = ("serial", serial_id)
+    if key not in scratch:
+        scratch[key] = fetch(Serial, serial_id, lock="FOR UPDATE")
+    return scratch[key]
+
+
+def _path_with_steps():
+    query = (Path.select(Path, ProcessStep)
+             .join(ProcessStep, JOIN.LEFT_OUTER, on=(ProcessStep.path == Path.id))
+             .where(Path.id == param("path_id")).order_by(ProcessStep.order))
+    return query.for_update("FOR SHARE", of=Path) if db.for_update else query
 
 
 def locate(serial_id: str) -> Located:
     """Lock serial `serial_id` and its path; return them with the steps and states.
 
-    Call inside a write transaction. Raises NotFound `Serial not found: {id}`. A voided
-    serial comes back without its path (it may be deleted: voided serials do not keep it),
-    for its move's status rule to refuse it.
+    Call inside a write transaction (the serial's row as `current_serial`
+    read it, if it did, and nothing changed it since: every move locates
+    its serial before it writes). Raises NotFound `Serial not found:
+    {id}`. A voided serial comes back without its path (it may be deleted:
+    voided serials do not keep it), for its move's status rule to refuse it.
     """
-    serial = fetch(Serial, serial_id, lock="FOR UPDATE")
+    scratch = write_scratch()
+    serial = scratch.pop(("serial", serial_id), None) if scratch is not None else None
+    if serial is None:
+        serial = fetch(Serial, serial_id, lock="FOR UPDATE")
     if serial["status"] == VOIDED:
         return look(serial_id)
-    path = fetch(Path, serial["path_id"], lock="FOR SHARE")
-    steps = rows(ProcessStep, compile_once(_steps_of_path), (path["id"],))
-    return Located(serial, path, steps, stored_states(serial, len(steps)))
+    found = tuples(statement(_path_with_steps), {"path_id": serial["path_id"]})
+    if not found:
+        raise NotFound("Path", serial["path_id"])
+    width = len(Path._meta.sorted_fields)
+    steps = [as_row(ProcessStep, row[width:]) for row in found if row[width] is not None]
+    return Located(serial, as_row(Path, found[0][:width]), steps,
+                   stored_states(serial, len(steps)))
 
 
 def look(serial_id: str) -> Located:
@@ -93,7 +124,7 @@ def look(serial_id: str) -> Located:
     Call inside a read snapshot. Raises NotFound `Serial not found: {id}`.
     """
     serial = fetch(Serial, serial_id)
-    steps = rows(ProcessStep, compile_once(_steps_of_path), (serial["path_id"],))
+    steps = rows(ProcessStep, statement(_steps_of_path), {"path_id": serial["path_id"]})
     return Located(serial, {}, steps, stored_states(serial, len(steps)))
 
 
@@ -105,13 +136,13 @@ def image(located: Located) -> dict:
 
 
 def _delete_states():
-    return SerialStep.delete().where(SerialStep.serial_id == placeholder())
+    return SerialStep.delete().where(SerialStep.serial_id == param("serial_id"))
 
 
 def write_states(serial: dict, stored: bool, after: dict[int, routing.State]) -> None:
     """Replace the stored states of `serial` (`stored`: it has rows now) by `after`."""
     if stored:
-        db.execute_sql(compile_once(_delete_states), (serial["id"],))
+        execute(statement(_delete_states), {"serial_id": serial["id"]})
     if after:
         insert_rows(SerialStep, STATE_COLUMNS, [
             (serial["id"], serial["path_id"], index, state, visits)
@@ -131,7 +162,7 @@ def save(located: Located, changes: dict, states: list[routing.State], event_typ
         changes = {**changes, "current_step_id": None if at == routing.COMPLETED_AT
                    else located.steps[at]["id"]}
     before = image(located)
-    # In column order: peewee writes SET in the model's order, which the cached statement follows.
+    # In column order, so that a set of columns is one cached statement whatever its order.
     changes = {column: changes[column] for column in RESTORED if column in changes}
     stored = update_row(Serial, serial["id"], changes)
     write_states(serial, bool(before["steps"]), routing.differences(stored["current_step_index"],

@@ -12,13 +12,13 @@ from peewee import SQL, fn
 from jobs import clock
 from jobs.errors import BadRequest
 from jobs.services import history
-from jobs.services.serial_state import detail, look
+from jobs.services.serial_state import current_serial, detail, look
 from jobs.store.bulk import insert_rows
-from jobs.store.db import read_snapshot, write_transaction
+from jobs.store.db import read_snapshot, write_scratch, write_transaction
 from jobs.store.keyset import Keyset
 from jobs.store.models import Job, Path, ProcessStep, Sequence, Serial
 from jobs.store.records import fetch, require
-from jobs.store.statements import compile_once, placeholder, tuples
+from jobs.store.statements import param, statement, tuples
 from jobs.vocabulary import IN_PROGRESS, ON_HOLD, SERIAL_STATUSES, VOIDED
 
 # What waits at a station: the serials a `stepId` filter lists when no status is given.
@@ -35,8 +35,15 @@ def get_serial(serial_id: str) -> dict:
 
 
 def require_serial(serial_id: str) -> None:
-    """Check that serial `serial_id` exists (the look-up first); raises NotFound."""
-    require(Serial, serial_id)
+    """Check that serial `serial_id` exists (the look-up first); raises NotFound.
+
+    Inside a write transaction (a keyed request, a scan item) the serial is
+    read locked, once, for the move that follows (`serial_state.current_serial`).
+    """
+    if write_scratch() is None:
+        require(Serial, serial_id)
+    else:
+        current_serial(serial_id)
 
 
 def serial_list(job_id: str | None = None, path_id: str | None = None,
@@ -76,7 +83,7 @@ CREATED = ("id", "number", "job_id", "path_id", "current_step_index", "current_s
 
 def _first_step():
     return ProcessStep.select(ProcessStep.id).where(
-        (ProcessStep.path == placeholder()) & (ProcessStep.order == SQL("0")))
+        (ProcessStep.path == param("path_id")) & (ProcessStep.order == SQL("0")))
 
 
 def _take_numbers(quantity: int) -> int:
@@ -105,7 +112,7 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
         path = fetch(Path, path_id, lock="FOR SHARE")
         if path["job_id"] != job_id:
             raise BadRequest(f"Path {path_id} does not belong to job {job_id}")
-        first_step = tuples(compile_once(_first_step), (path_id,))[0][0]
+        first_step = tuples(statement(_first_step), {"path_id": path_id})[0][0]
         first = _take_numbers(quantity)
         made = [
             {"id": f"SN-{number:05d}", "number": number, "job_id": job_id, "path_id": path_id,

@@ -15,7 +15,7 @@ from jobs import clock
 from jobs.errors import BadRequest, Conflict, NotFound
 from jobs.store.db import db
 from jobs.store.models import Token
-from jobs.store.statements import compile_once, first_row, placeholder, query_rows
+from jobs.store.statements import execute, first_row, param, query_rows, statement
 from jobs.vocabulary import ROLES
 
 log = logging.getLogger(__name__)
@@ -86,13 +86,13 @@ def revoke_token(name: str) -> None:
 
 def _by_secret():
     return Token.select().where(
-        (Token.secret_sha256 == placeholder()) & Token.revoked_at.is_null())
+        (Token.secret_sha256 == param("secret_sha256")) & Token.revoked_at.is_null())
 
 
 def _touch_statement():
-    stale = Token.last_used_at.is_null() | (Token.last_used_at <= placeholder())
-    return Token.update({Token.last_used_at: placeholder()}).where(
-        (Token.id == placeholder()) & stale)
+    stale = Token.last_used_at.is_null() | (Token.last_used_at <= param("stale_before"))
+    return Token.update({Token.last_used_at: param("now")}).where(
+        (Token.id == param("id")) & stale)
 
 
 def _touch(token: dict) -> None:
@@ -101,7 +101,8 @@ def _touch(token: dict) -> None:
     if last is not None and last > now - TOUCH_EVERY_MS:
         return
     try:
-        db.execute_sql(compile_once(_touch_statement), (now, token["id"], now - TOUCH_EVERY_MS))
+        execute(statement(_touch_statement),
+                {"now": now, "id": token["id"], "stale_before": now - TOUCH_EVERY_MS})
     except OperationalError:
         log.warning("could not record the use of token %s", token["name"], exc_info=True)
 
@@ -114,7 +115,7 @@ def authenticate(secret: str) -> dict | None:
     reads; when it cannot be written (a write-protected database) the
     request goes on and a warning is logged.
     """
-    token = first_row(Token, compile_once(_by_secret), (secret_sha256(secret),))
+    token = first_row(Token, statement(_by_secret), {"secret_sha256": secret_sha256(secret)})
     if token is not None:
         _touch(token)
     return token

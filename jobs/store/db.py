@@ -25,6 +25,7 @@ db = DatabaseProxy()
 log = logging.getLogger(__name__)
 # The Unix time after which the current request's writes must not commit.
 _commit_deadline: ContextVar[float | None] = ContextVar("commit_deadline", default=None)
+_scratch: ContextVar[dict | None] = ContextVar("write_scratch", default=None)
 
 # Per-connection settings for SQLite, run once per pooled connection. WAL lets
 # readers run beside the writer; lock_type makes every transaction BEGIN
@@ -77,6 +78,16 @@ def _waiting_for_the_write_lock():
         _write_lock_observer(time.perf_counter() - started)
 
 
+class _Unwrapped(OperationalError):
+    """An OperationalError that peewee's exception wrapper passes on as it is (it re-wraps
+    an exception whose class or first base is named like a DB-API error)."""
+
+
+class NoSpace(_Unwrapped):
+    """The SQLite file cannot be opened: not one block is free beside it (a 503 in a request;
+    at the start, one line and exit 1: docs/operations.md, Full disk)."""
+
+
 class SqliteFile(PooledSqliteDatabase):
     """Pooled connections to one SQLite file that must already exist.
 
@@ -103,7 +114,15 @@ class SqliteFile(PooledSqliteDatabase):
 
     def _add_conn_hooks(self, conn) -> None:
         self._opened_files[self.conn_key(conn)] = self._file_state()
-        super()._add_conn_hooks(conn)
+        try:
+            super()._add_conn_hooks(conn)
+        except sqlite3.OperationalError as error:
+            if _free_bytes(self.path) != 0:
+                raise
+            self._close_raw(conn)
+            raise NoSpace(f"no space left beside {self.path}: SQLite cannot create its "
+                          f"shared-memory file ({self.path}-shm) to open the database; "
+                          "free some space and start again") from error
 
     def _is_closed(self, conn) -> bool:
         if super()._is_closed(conn):
@@ -205,9 +224,22 @@ def write_transaction():
     transaction is rolled back and ServiceUnavailable raised.
     """
     with db.transaction():
-        yield
-        if db.transaction_depth() == 1:
-            _check_commit_deadline()
+        outermost = db.transaction_depth() == 1
+        token = _scratch.set({}) if outermost else None
+        try:
+            yield
+            if outermost:
+                _check_commit_deadline()
+        finally:
+            if token is not None:
+                _scratch.reset(token)
+
+
+def write_scratch() -> dict | None:
+    """Return a dict that lives as long as the outermost write transaction now open, or None
+    outside one: rows a step of the transaction read under their row lock, for its later
+    steps (`jobs.services.serial_state.current_serial`)."""
+    return _scratch.get()
 
 
 def set_commit_deadline(deadline: float | None) -> None:
@@ -299,8 +331,12 @@ def free_bytes() -> int | None:
     """Bytes free for us beside the SQLite file (0 when they cannot be read); None on PostgreSQL."""
     if not isinstance(db.obj, SqliteFile):
         return None
+    return _free_bytes(db.obj.path)
+
+
+def _free_bytes(path: str) -> int:
     try:
-        stat = os.statvfs(os.path.dirname(os.path.abspath(db.obj.path)))
+        stat = os.statvfs(os.path.dirname(os.path.abspath(path)))
     except OSError:
         return 0
     return stat.f_bavail * stat.f_frsize

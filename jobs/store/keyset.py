@@ -20,7 +20,7 @@ from peewee import SQL, Expression, Field, Model, ModelSelect, NodeList, Tuple, 
 from jobs.store.db import db
 from jobs.store.models import Secret
 from jobs.store.postgres import REQUEST_WAIT, bounded_waits
-from jobs.store.statements import rows
+from jobs.store.statements import query_rows
 
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 
@@ -49,7 +49,7 @@ class Keyset:
 
     def page(self, after: Sequence | None, size: int) -> list[dict]:
         """Return up to `size` rows after the key `after`, as dicts keyed by column."""
-        return rows(self.model, *self.page_query(after, size).sql())
+        return query_rows(self.page_query(after, size))
 
     def key_of(self, row: dict) -> list:
         """Return `row`'s key: the values of the order columns, the next batch's `after`."""

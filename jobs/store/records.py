@@ -15,7 +15,7 @@ from jobs import clock
 from jobs.errors import Conflict, NotFound
 from jobs.store.db import db
 from jobs.store.models import Serial
-from jobs.store.statements import compile_once, first_row, placeholder, tuples
+from jobs.store.statements import first_row, param, statement, tuples
 from jobs.vocabulary import VOIDED
 
 # No stored id holds NUL (PostgreSQL text cannot), so such an id names nothing.
@@ -23,20 +23,20 @@ NUL = "\x00"
 
 
 def _by_key(model: type[Model], lock: str | None):
-    return locked(model.select().where(model._meta.primary_key == placeholder()), lock)
+    return locked(model.select().where(model._meta.primary_key == param("ident")), lock)
 
 
 def _update_by_key(model: type[Model], columns: tuple[str, ...]):
     fields = model._meta.fields
     return (
-        model.update({fields[name]: placeholder() for name in columns})
-        .where(model._meta.primary_key == placeholder())
+        model.update({fields[name]: param(name) for name in columns})
+        .where(model._meta.primary_key == param("ident"))
         .returning(*model._meta.sorted_fields)
     )
 
 
 def _exists_by_key(model: type[Model], lock: str | None):
-    return locked(model.select(SQL("1")).where(model._meta.primary_key == placeholder()), lock)
+    return locked(model.select(SQL("1")).where(model._meta.primary_key == param("ident")), lock)
 
 
 def locked(query, lock: str | None):
@@ -57,7 +57,7 @@ def require(model: type[Model], ident: str, lock: str | None = None) -> None:
     waits for it (or it for the delete, and then finds nothing). Raises
     NotFound `{Model} not found: {ident}`.
     """
-    if NUL in ident or not tuples(compile_once(_exists_by_key, model, lock), (ident,)):
+    if NUL in ident or not tuples(statement(_exists_by_key, model, lock), {"ident": ident}):
         raise NotFound(model.__name__, ident)
 
 
@@ -67,7 +67,8 @@ def fetch(model: type[Model], ident: str, lock: str | None = None) -> dict:
     Before changing a row, fetch it with `lock="FOR UPDATE"`, so that what
     was read is what the change replaces. Raises NotFound `{Model} not found: {ident}`.
     """
-    row = None if NUL in ident else first_row(model, compile_once(_by_key, model, lock), (ident,))
+    found = NUL not in ident
+    row = first_row(model, statement(_by_key, model, lock), {"ident": ident}) if found else None
     if row is None:
         raise NotFound(model.__name__, ident)
     return row
@@ -84,9 +85,9 @@ def update_row(model: type[Model], ident: str, changes: dict) -> dict:
     """
     values = {**changes, "updated_at": clock.now_ms()}
     fields = model._meta.fields
-    params = tuple(fields[name].db_value(value) for name, value in values.items())
-    sql = compile_once(_update_by_key, model, tuple(values))
-    return first_row(model, sql, (*params, ident))
+    params = {name: fields[name].db_value(value) for name, value in values.items()}
+    return first_row(model, statement(_update_by_key, model, tuple(values)),
+                     {**params, "ident": ident})
 
 
 def delete_unless_serials(model: type[Model], ident: str, link: Field,

@@ -1,14 +1,25 @@
-"""peewee queries compiled to SQL once and reused, and rows handed out as dicts.
+"""Statements with named parameters, compiled once and reused, and rows handed out as dicts.
 
 peewee compiles a query to SQL on every execution (about 0.1 ms each, more
-than the rest of a Get Job or Update Job). The statements below are built
-by peewee once per database kind, with parameter placeholders where the
-values go, cached, and executed with the values (docs/benchmarks.md).
+than the rest of a Get Job or Update Job). A statement here is a peewee
+query built once per database kind with `param("name")` where each value
+goes, or a text with `%(name)s`; `statement`/`text` translate it, in this
+one place, to the database's own placeholders (SQLite `?`, PostgreSQL
+`$n`) and remember which name each stands for. It is run with a mapping of
+exactly those names (`execute`, `rows`, `first_row`, `tuples`): a name
+missing or extra is a TypeError, so the order peewee compiles a query in
+never decides which value goes where (docs/benchmarks.md).
+
+On PostgreSQL statements run through psycopg's raw cursor with `$n`
+placeholders: psycopg's own `%s` rewriting cost more per statement than
+the rest of its work (docs/benchmarks.md, Scans).
 
 Every row leaves the store as a dict keyed by column name (`job_id`, not
 `job`), the one representation services and schemas share.
 """
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 
 from peewee import (
@@ -19,32 +30,109 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    PostgresqlDatabase,
     Query,
     TextField,
+    __exception_wrapper__,
 )
+from psycopg import RawCursor
 
 from jobs.store.db import db
 
+# How a named parameter is written in a statement's source: psycopg's own named style,
+# which no other SQL text peewee writes can contain.
+_NAMED = re.compile(r"%\((\w+)\)s")
 
-def placeholder() -> SQL:
-    """Return the database's parameter placeholder (`?` for SQLite) as a peewee node."""
-    return SQL(db.param)
+
+def param(name: str) -> SQL:
+    """Return the named parameter `name` as a peewee node, for a query given to `statement`."""
+    return SQL(f"%({name})s")
 
 
-def compile_once(build: Callable[..., Query], *args) -> str:
-    """Return the SQL of `build(*args)`, a query with `placeholder()` for every value.
+@dataclass(frozen=True)
+class Statement:
+    """SQL in the database's own placeholders and the parameter name of each, in order.
+
+    `names` has one entry per placeholder (`?` or `$n`); a name used twice
+    on PostgreSQL is one `$n`, so it appears once.
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    numbered: bool
+
+    def bind(self, params: Mapping[str, object]) -> tuple:
+        """Return the values of `params` in placeholder order.
+
+        Raises TypeError naming the parameters missing from `params` and
+        those it has that the statement does not take.
+        """
+        expected = set(self.names)
+        if params.keys() != expected:
+            missing = sorted(expected - params.keys())
+            extra = sorted(params.keys() - expected)
+            raise TypeError(f"statement parameters: missing {missing}, extra {extra}: {self.sql}")
+        return tuple(params[name] for name in self.names)
+
+
+def statement(build: Callable[..., Query], *args) -> Statement:
+    """Return the Statement of `build(*args)`, a query with `param(...)` for every value.
 
     Cached per database class, so one database's dialect never reaches another.
+    Raises ValueError if the query holds values instead of parameters.
     """
-    return _compile(type(db.obj), build, *args)
+    return _compiled(type(db.obj), build, *args)
+
+
+def text(sql: str) -> Statement:
+    """Return the Statement of the SQL text `sql`, written with `%(name)s` parameters."""
+    return _translated(type(db.obj), sql)
 
 
 @cache
-def _compile(database_class: type, build: Callable[..., Query], *args) -> str:
-    sql, params = build(*args).sql()
-    if params:
-        raise ValueError(f"a cached statement holds values instead of placeholders: {sql}")
-    return sql
+def _compiled(database_class: type, build: Callable[..., Query], *args) -> Statement:
+    sql, values = build(*args).sql()
+    if values:
+        raise ValueError(f"a cached statement holds values instead of parameters: {sql}")
+    return _translated(database_class, sql)
+
+
+@cache
+def _translated(database_class: type, sql: str) -> Statement:
+    numbered = issubclass(database_class, PostgresqlDatabase)
+    numbers: dict[str, int] = {}
+    names: list[str] = []
+
+    def placeholder(match: re.Match) -> str:
+        name = match.group(1)
+        if not numbered:
+            names.append(name)
+            return "?"
+        if name not in numbers:
+            numbers[name] = len(numbers) + 1
+            names.append(name)
+        return f"${numbers[name]}"
+
+    return Statement(_NAMED.sub(placeholder, sql), tuple(names), numbered)
+
+
+def execute(stmt: Statement, params: Mapping[str, object]):
+    """Run `stmt` with `params` (exactly its names, `Statement.bind`); return the cursor."""
+    return run(stmt, stmt.bind(params))
+
+
+def run(stmt: Statement, values: tuple):
+    """Run `stmt` with `values` already in its placeholder order (multi-row inserts, which
+    repeat each column's name per row: `jobs.store.bulk`); return the cursor."""
+    if len(values) != len(stmt.names):
+        raise TypeError(f"statement takes {len(stmt.names)} values, not {len(values)}")
+    if not stmt.numbered:
+        return db.execute_sql(stmt.sql, values)
+    db.obj._log_query(stmt.sql, values)
+    with __exception_wrapper__:
+        cursor = RawCursor(db.connection())
+        cursor.execute(stmt.sql, values)
+    return cursor
 
 
 def as_row(model: type[Model], values: Iterable) -> dict:
@@ -79,14 +167,14 @@ def _conversions(model: type[Model]) -> tuple[tuple[str, ...], tuple[tuple[str, 
     return tuple(names), tuple(conversions)
 
 
-def rows(model: type[Model], sql: str, params: tuple) -> list[dict]:
-    """Run `sql` (selecting all of `model`'s columns in order); return the rows as dicts."""
-    return [as_row(model, row) for row in db.execute_sql(sql, params)]
+def rows(model: type[Model], stmt: Statement, params: Mapping[str, object]) -> list[dict]:
+    """Run `stmt` (selecting all of `model`'s columns in order); return the rows as dicts."""
+    return [as_row(model, row) for row in execute(stmt, params)]
 
 
-def first_row(model: type[Model], sql: str, params: tuple) -> dict | None:
-    """Run `sql` like `rows`; return the first row, or None."""
-    row = db.execute_sql(sql, params).fetchone()
+def first_row(model: type[Model], stmt: Statement, params: Mapping[str, object]) -> dict | None:
+    """Run `stmt` like `rows`; return the first row, or None."""
+    row = execute(stmt, params).fetchone()
     return None if row is None else as_row(model, row)
 
 
@@ -96,9 +184,9 @@ def query_rows(query: Query) -> list[dict]:
     The raw rows are converted once, by `as_row` (peewee's own `tuples()`
     would convert them first).
     """
-    return rows(query.model, *query.sql())
+    return [as_row(query.model, row) for row in db.execute_sql(*query.sql())]
 
 
-def tuples(sql: str, params: tuple) -> list[tuple]:
-    """Run `sql`; return its rows as plain tuples."""
-    return db.execute_sql(sql, params).fetchall()
+def tuples(stmt: Statement, params: Mapping[str, object]) -> list[tuple]:
+    """Run `stmt` with `params`; return its rows as plain tuples."""
+    return execute(stmt, params).fetchall()
