@@ -63,12 +63,16 @@ class UnsupportedMediaType(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """503 `Service Unavailable`: the request cannot be served now; nothing was written."""
+    """503 `Service Unavailable`: the request cannot be served now; nothing was written.
+
+    `errors`, if given, names the parts that are down (the health check's `data.errors`).
+    """
 
     status = 503
 
-    def __init__(self):
+    def __init__(self, errors: dict[str, list[str]] | None = None):
         super().__init__("Service Unavailable")
+        self.errors = errors
 
 
 class Forbidden(ApiError):

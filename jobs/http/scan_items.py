@@ -8,7 +8,6 @@ through `jobs.http.idempotency.run_once`, the header's own implementation,
 so an item and a single request with the same key replay each other. Each
 item is its own short transaction; its outcome comes from the status.
 """
-import inspect
 import json
 
 from flask import current_app
@@ -18,12 +17,11 @@ from jobs import acting
 from jobs.errors import ApiError, Forbidden, NotFound
 from jobs.http.auth import ROLE_REQUIRED
 from jobs.http.body import item_body
-from jobs.http.contract import contract_of
+from jobs.http.contract import contract_of, unkeyed
 from jobs.http.envelope import first_message, flatten_errors
 from jobs.http.idempotency import REPLAYED, Keyed, canonical_json, fingerprint, run_once
 from jobs.services.serials import get_serial
 from jobs.services.tokens import role_allows
-from jobs.views.serials import detail_schema
 from schemas.scan import ScanItemSchema
 
 item_schema = ScanItemSchema()
@@ -75,7 +73,7 @@ def _run(head: dict, body: dict):
     path = f"/api/serials/{serial_id}/{head['action']}"
     keyed = Keyed(acting.current().key_owner, head["key"], "POST", path,
                   fingerprint("POST", path, _canonical(body)))
-    single = inspect.unwrap(view)
+    single = unkeyed(view)
     with acting.scanning(head.get("scanned_at")), item_body(body):
         return run_once(keyed, lambda: single(serial_id=serial_id))
 
@@ -99,6 +97,7 @@ def _serial_now(serial_id: str | None) -> dict | None:
     if not serial_id:
         return None
     try:
-        return detail_schema.dump(get_serial(serial_id))
+        found = get_serial(serial_id)
     except NotFound:
         return None
+    return contract_of(current_app.view_functions["api.get_serial"]).dump(found)

@@ -160,7 +160,8 @@ def _responses(declared: Contract) -> dict:
                                    "a page with `limit`, else the whole list")
     if declared.response is not None:
         success["content"] = {declared.media_type: {"schema": declared.response}}
-    headers = {**declared.headers, **({"Link": LINK} if declared.page is not None else {}),
+    etag = {"ETag": declared.etag.describes} if declared.etag is not None else {}
+    headers = {**declared.headers, **etag, **({"Link": LINK} if declared.page is not None else {}),
                **(_REPLAYED_HEADER if declared.idempotent else {})}
     if headers:
         success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
@@ -188,7 +189,7 @@ def _promised_errors(declared: Contract) -> dict[int, tuple[str, ...]]:
     for status, messages in (_KEY_ERRORS if declared.idempotent else {}).items():
         promised[status] = promised.get(status, ()) + messages
     if declared.if_match is not None:
-        promised[412] = (declared.if_match,)
+        promised[412] = (declared.if_match.changed,)
     return promised
 
 

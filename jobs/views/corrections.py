@@ -1,17 +1,14 @@
-"""Rework, Undo and Void (docs/api.md, Rework; Undo; Void): parse, call, dump."""
+"""Rework, Undo and Void (docs/api.md, Rework; Undo; Void): the contract loads and dumps."""
 from flask import current_app
 
-from jobs.http import bp, contract, json_body
+from jobs.http import bp, contract, json_body, load_body
 from jobs.services import corrections as service
 from jobs.services.serials import require_serial
 from jobs.services.voids import void_serials
 from jobs.views.moves import ON_HOLD, VOIDED
-from jobs.views.serials import SERIAL_NOT_FOUND, detail_schema, serial_schema
+from jobs.views.serials import SERIAL_NOT_FOUND
 from schemas.moves import ReworkSchema, UndoSchema, VoidSchema
 from schemas.serial import SerialDetailSchema, SerialSchema
-
-undo_schema = UndoSchema()
-void_schema = VoidSchema()
 
 
 @bp.post("/serials/<serial_id>/rework")
@@ -22,9 +19,9 @@ void_schema = VoidSchema()
 def rework_serial(serial_id: str):
     """Rework: 404, the body read, the status rules, then its fields (the range is the serial's)."""
     require_serial(serial_id)
-    body = json_body()
-    fields = ReworkSchema(service.rework_range(serial_id)).load(body)
-    return detail_schema.dump(service.rework_serial(serial_id, **fields))
+    json_body()
+    fields = load_body(service.rework_range(serial_id))
+    return service.rework_serial(serial_id, **fields)
 
 
 @bp.post("/serials/<serial_id>/undo")
@@ -36,9 +33,9 @@ def rework_serial(serial_id: str):
 def undo_serial(serial_id: str):
     """Undo: restore the serial as it was before its latest standing move."""
     require_serial(serial_id)
-    fields = undo_schema.load(json_body())
-    minutes = current_app.config["UNDO_MINUTES"]
-    return detail_schema.dump(service.undo_serial(serial_id, undo_minutes=minutes, **fields))
+    fields = load_body()
+    return service.undo_serial(serial_id, undo_minutes=current_app.config["UNDO_MINUTES"],
+                               **fields)
 
 
 @bp.post("/serials/void")
@@ -47,5 +44,4 @@ def undo_serial(serial_id: str):
     409: ("Serial {id} is already voided", "Serial {id} has moved and cannot be voided")})
 def void():
     """Void: all of the serials or none; 200 with them, voided, in request order."""
-    fields = void_schema.load(json_body())
-    return serial_schema.dump(void_serials(**fields), many=True)
+    return void_serials(**load_body())

@@ -1,14 +1,11 @@
-"""Hold and Release (docs/api.md, Holds and dispositions): parse, call, dump."""
-from jobs.http import bp, contract, json_body
+"""Hold and Release (docs/api.md, Holds and dispositions): the contract loads and dumps."""
+from jobs.http import bp, contract, load_body
 from jobs.services import holds as service
 from jobs.services.serials import require_serial
 from jobs.views.moves import VOIDED
-from jobs.views.serials import SERIAL_NOT_FOUND, detail_schema
-from schemas.holds import HoldRequestSchema, ReleaseSchema, release_fields
+from jobs.views.serials import SERIAL_NOT_FOUND
+from schemas.holds import HoldRequestSchema, ReleaseSchema
 from schemas.serial import SerialDetailSchema
-
-hold_schema = HoldRequestSchema()
-release_schema = ReleaseSchema()
 
 
 @bp.post("/serials/<serial_id>/hold")
@@ -20,8 +17,7 @@ release_schema = ReleaseSchema()
 def hold_serial(serial_id: str):
     """Hold: an `in_progress` serial waits at its step for a decision."""
     require_serial(serial_id)
-    fields = hold_schema.load(json_body())
-    return detail_schema.dump(service.hold_serial(serial_id, **fields))
+    return service.hold_serial(serial_id, **load_body())
 
 
 @bp.post("/serials/<serial_id>/release")
@@ -35,8 +31,6 @@ def hold_serial(serial_id: str):
 def release_serial(serial_id: str):
     """Release: 404, the body, `disposition`, not on hold (409), then the disposition's fields."""
     require_serial(serial_id)
-    body = json_body()
-    fields = release_schema.load(body)
+    load_body()
     highest = service.require_held(serial_id)
-    own = release_fields(fields["disposition"], highest).load(body)
-    return detail_schema.dump(service.release_serial(serial_id, **{**fields, **own}))
+    return service.release_serial(serial_id, **load_body(highest))

@@ -1,12 +1,7 @@
-"""GET /api/lookup (docs/api.md, Scans: Lookup): parse, call, dump."""
-from flask import request
-
-from jobs.http import bp, contract
+"""GET /api/lookup (docs/api.md, Scans: Lookup): the contract loads and dumps."""
+from jobs.http import bp, contract, load_query
 from jobs.services.lookup import lookup
 from schemas.lookup import LookupQuerySchema, LookupSchema
-
-query_schema = LookupQuerySchema()
-lookup_schema = LookupSchema()
 
 
 @bp.get("/lookup")
@@ -15,5 +10,5 @@ lookup_schema = LookupSchema()
     409: ("Code {code} matches more than one job",)})
 def lookup_code():
     """Lookup: 200 with what the trimmed `code` names (serial, job, path or step)."""
-    kind, found = lookup(**query_schema.load(request.args))
-    return lookup_schema.dump({"kind": kind, kind: found})
+    kind, found = lookup(**load_query())
+    return {"kind": kind, kind: found}

@@ -1,20 +1,15 @@
-"""A serial's forward moves (docs/api.md: Serial; Route rules): parse, call, dump.
+"""A serial's forward moves (docs/api.md: Serial; Route rules): the contract loads and dumps.
 
 Each looks the serial (and the step) up first, 404 whatever the body, then
 reads the body; the service applies the rules in the documented order.
 """
-from jobs.http import bp, contract, json_body
+from jobs.http import bp, contract, json_body, load_body
 from jobs.services import deferred
 from jobs.services import moves as service
 from jobs.services.serials import require_serial
-from jobs.views.serials import SERIAL_NOT_FOUND, detail_schema
+from jobs.views.serials import SERIAL_NOT_FOUND
 from schemas.moves import AdvanceSchema, ScrapSchema, StepCompleteSchema, WaiveSchema
 from schemas.serial import SerialDetailSchema
-
-advance_schema = AdvanceSchema()
-scrap_schema = ScrapSchema()
-complete_schema = StepCompleteSchema()
-waive_schema = WaiveSchema()
 
 ON_HOLD = "Serial {id} is on hold"
 VOIDED = "Serial {id} is voided"
@@ -38,10 +33,9 @@ STEP_NOT_FOUND = "Step not found: {stepId}"
 def advance_serial(serial_id: str):
     """Advance: forward to `toStepIndex` (default the next step), or complete."""
     require_serial(serial_id)
-    body = json_body()
+    json_body()
     service.require_advanceable(serial_id)
-    fields = advance_schema.load(body)
-    return detail_schema.dump(service.advance_serial(serial_id, **fields))
+    return service.advance_serial(serial_id, **load_body())
 
 
 @bp.post("/serials/<serial_id>/scrap")
@@ -54,8 +48,7 @@ def advance_serial(serial_id: str):
 def scrap_serial(serial_id: str):
     """Scrap: look up first (404 whatever the body), then validate the body, then the rules."""
     require_serial(serial_id)
-    fields = scrap_schema.load(json_body())
-    return detail_schema.dump(service.scrap_serial(serial_id, **fields))
+    return service.scrap_serial(serial_id, **load_body())
 
 
 @bp.post("/serials/<serial_id>/steps/<step_id>/complete")
@@ -66,8 +59,7 @@ def scrap_serial(serial_id: str):
 def complete_step(serial_id: str, step_id: str):
     """Step complete: a deferred step becomes done; the serial does not move."""
     deferred.require_step(serial_id, step_id)
-    fields = complete_schema.load(json_body())
-    return detail_schema.dump(deferred.complete_step(serial_id, step_id, **fields))
+    return deferred.complete_step(serial_id, step_id, **load_body())
 
 
 @bp.post("/serials/<serial_id>/steps/<step_id>/waive")
@@ -76,5 +68,4 @@ def complete_step(serial_id: str, step_id: str):
 def waive_step(serial_id: str, step_id: str):
     """Waive: a planner excuses a deferred step (it becomes waived)."""
     deferred.require_step(serial_id, step_id)
-    fields = waive_schema.load(json_body())
-    return detail_schema.dump(deferred.waive_step(serial_id, step_id, **fields))
+    return deferred.waive_step(serial_id, step_id, **load_body())

@@ -1,13 +1,9 @@
-"""Serial routes (docs/api.md: Serial): parse with a schema, call the service, dump."""
+"""Serial routes (docs/api.md: Serial): the contract loads and dumps; the view calls the service."""
 from flask import url_for
 
-from jobs.http import ListPage, bp, contract, json_body, list_filters
+from jobs.http import ListPage, bp, contract, load_body, load_query
 from jobs.services import serials as service
 from schemas.serial import SerialCreateSchema, SerialDetailSchema, SerialListSchema, SerialSchema
-
-serial_schema = SerialSchema()
-detail_schema = SerialDetailSchema()
-create_schema = SerialCreateSchema()
 
 SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
@@ -22,9 +18,8 @@ SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 )
 def create_serials():
     """Create Serials: 201 with the batch; `Location` names its first serial."""
-    serials = service.create_serials(**create_schema.load(json_body()))
-    location = url_for(".get_serial", serial_id=serials[0]["id"])
-    return serial_schema.dump(serials, many=True), 201, {"Location": location}
+    serials = service.create_serials(**load_body())
+    return serials, {"Location": url_for(".get_serial", serial_id=serials[0]["id"])}
 
 
 @bp.get("/serials")
@@ -32,11 +27,11 @@ def create_serials():
           page=ListPage("serials", "number"))
 def list_serials():
     """List Serials: 200 with the serials that match the filters, by number, paged or streamed."""
-    return service.serial_list(**list_filters())
+    return service.serial_list(**load_query())
 
 
 @bp.get("/serials/<serial_id>")
 @contract(SerialDetailSchema, role="viewer", errors=SERIAL_NOT_FOUND)
 def get_serial(serial_id: str):
     """Get Serial: 200 with the serial and its `steps`."""
-    return detail_schema.dump(service.get_serial(serial_id))
+    return service.get_serial(serial_id)
