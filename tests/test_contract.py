@@ -6,10 +6,11 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-from marshmallow import Schema
+from flask import Response
+from marshmallow import Schema, fields
 
 import jobs.views
-from jobs.http.contract import contract_of
+from jobs.http.contract import contract, contract_of
 
 VIEWS = Path(jobs.views.__file__).parent
 PUBLIC = "http://93.184.215.14/hooks/shop"
@@ -34,6 +35,21 @@ def test_views_never_load_or_dump_by_hand(path):
              and node.func.attr in ("load", "dump")]
     assert [ast.unparse(call.func) for call in calls
             if ast.unparse(call.func.value).split(".")[-1] != "contract"] == []
+
+
+class Answer(Schema):
+    count = fields.Integer(attribute="n")
+
+
+def test_the_declared_schema_dumps_the_answer_with_its_headers_and_status():
+    view = contract(Answer, status=201)(lambda: ({"n": 3}, {"Location": "/x"}))
+    assert view() == ({"count": 3}, 201, {"Location": "/x"})
+
+
+def test_a_view_that_answers_by_hand_where_a_schema_is_declared_fails():
+    view = contract(Answer)(lambda: Response("{}"))
+    with pytest.raises(TypeError, match="its contract dumps its answer"):
+        view()
 
 
 class Spy:
@@ -62,16 +78,15 @@ def schema_routes(app) -> dict[tuple[str, str], object]:
     return routes
 
 
-def walk(client):
-    """One successful request to every route that answers with a schema; yields
-    (METHOD, rule, response)."""
-    def send(method, rule, url, body=None, **kwargs):
-        response = client.open(url, method=method, json=body, **kwargs)
+def walk(client, check) -> None:
+    """One successful request to every route that answers with a schema, each `check`ed
+    (METHOD, rule, response) as it comes."""
+    def send(method, rule, url, body=None):
+        response = client.open(url, method=method, json=body)
         assert response.status_code < 300, (method, url, response.json)
-        walked.append((method, rule, response))
+        check(method, rule, response)
         return response.json
 
-    walked = []
     send("GET", "/api/health", "/api/health")
     job = send("POST", "/api/jobs", "/api/jobs", {"name": "J-1", "goalQuantity": 5})
     jid = job["id"]
@@ -93,7 +108,7 @@ def walk(client):
     wash = path["steps"][1]["id"]
     step_route = serial_route + "steps/<step_id>/"
     send("POST", step_route + "complete", f"/api/serials/{one}/steps/{wash}/complete", {})
-    send("POST", serial_route + "undo", f"/api/serials/{one}/undo", {})
+    send("POST", serial_route + "undo", f"/api/serials/{one}/undo", {"reason": "wrong part"})
     send("POST", serial_route + "advance", f"/api/serials/{two}/advance", {"toStepIndex": 2})
     send("POST", step_route + "waive", f"/api/serials/{two}/steps/{wash}/waive",
          {"reason": "not needed"})
@@ -103,7 +118,8 @@ def walk(client):
     send("POST", serial_route + "release", f"/api/serials/{three}/release",
          {"disposition": "continue"})
     send("POST", serial_route + "scrap", f"/api/serials/{three}/scrap", {"reason": "damaged"})
-    send("POST", "/api/serials/void", "/api/serials/void", {"serialIds": [four]})
+    send("POST", "/api/serials/void", "/api/serials/void",
+         {"serialIds": [four], "reason": "typo batch"})
     send("POST", "/api/scans", "/api/scans", {"scans": [
         {"key": "k-1", "serialId": one, "action": "advance"}]})
     send("GET", "/api/lookup", f"/api/lookup?code={one}")
@@ -119,7 +135,6 @@ def walk(client):
     send("GET", hook_route, f"/api/webhooks/{hook['id']}")
     send("POST", hook_route + "/resume", f"/api/webhooks/{hook['id']}/resume")
     send("GET", hook_route + "/deliveries", f"/api/webhooks/{hook['id']}/deliveries")
-    return walked
 
 
 def test_every_answer_is_what_its_declared_response_schema_dumped(app, client, monkeypatch):
@@ -129,8 +144,13 @@ def test_every_answer_is_what_its_declared_response_schema_dumped(app, client, m
         if id(declared) not in spies:
             spies[id(declared)] = Spy(declared.answers)
             monkeypatch.setitem(vars(declared), "answers", spies[id(declared)])
-    walked = walk(client)
-    assert {(method, rule) for method, rule, _ in walked} == set(routes)
-    for method, rule, response in walked:
-        dumped = spies[id(routes[(method, rule)])].dumped
-        assert dumped and response.json == dumped[-1], (method, rule)
+    walked = set()
+
+    def check(method, rule, response):
+        spy = spies[id(routes[(method, rule)])]
+        assert spy.dumped and response.json == spy.dumped[-1], (method, rule)
+        spy.dumped.clear()
+        walked.add((method, rule))
+
+    walk(client, check)
+    assert walked == set(routes)

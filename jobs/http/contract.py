@@ -194,6 +194,9 @@ def _answering(view: Callable, declared: Contract) -> Callable:
         headers = {}
         if type(result) is tuple:
             result, headers = result
+        if isinstance(result, Response):
+            raise TypeError(f"{view.__name__}: its contract dumps its answer; it returned a "
+                            "Response")
         if versioned is not None:
             headers["ETag"] = etag(versioned.of(result))
         return dumps.dump(result), declared.status, headers
