@@ -7,13 +7,19 @@ shows; `jobs.http.envelope` turns them into the JSON error envelope
 
 
 class ApiError(Exception):
-    """An error with an HTTP status and the one sentence a client shows."""
+    """An error with an HTTP status and the one sentence a client shows.
+
+    `message` is the raiser's constant, a template whose placeholders the
+    `values` fill (`Conflict(ON_HOLD, id=serial_id)`); the contracts cite
+    the same constant, placeholders and all (docs/api.md).
+    """
 
     status = 400
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, **values):
+        text = message.format(**values) if values else message
+        super().__init__(text)
+        self.message = text
 
 
 class BadRequest(ApiError):
@@ -30,12 +36,9 @@ class InvalidField(BadRequest):
 
 
 class NotFound(ApiError):
-    """404 `{kind} not found: {id}`."""
+    """404: the resource named is not there (`Job not found: {id}`, the raiser's constant)."""
 
     status = 404
-
-    def __init__(self, kind: str, ident: str):
-        super().__init__(f"{kind} not found: {ident}")
 
 
 class Conflict(ApiError):

@@ -12,6 +12,8 @@ from jobs.services.versions import require_match, version
 from jobs.store.db import read_snapshot, write_transaction
 from jobs.store.keyset import Keyset, contains_text
 from jobs.store.models import Job, Serial
+from jobs.store.records import HAS_SERIALS as HAS_SERIALS_OF
+from jobs.store.records import NOT_FOUND as NOT_FOUND_OF
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
 
 
@@ -58,6 +60,8 @@ def create_job(fields: dict) -> dict:
 
 
 CHANGED = "Job has changed since it was read"
+NOT_FOUND = NOT_FOUND_OF[Job]
+HAS_SERIALS = HAS_SERIALS_OF[Job]
 
 
 def job_version(job: dict) -> str:

@@ -12,6 +12,8 @@ from jobs.services import history
 from jobs.services.versions import require_match, version
 from jobs.store.db import write_transaction
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Serial
+from jobs.store.records import HAS_SERIALS as HAS_SERIALS_OF
+from jobs.store.records import NOT_FOUND as NOT_FOUND_OF
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
 from jobs.store.statements import compile_once, placeholder, query_rows, rows
 
@@ -77,6 +79,8 @@ def create_path(fields: dict) -> dict:
 
 
 CHANGED = "Path has changed since it was read"
+NOT_FOUND = NOT_FOUND_OF[Path]
+HAS_SERIALS = HAS_SERIALS_OF[Path]
 
 
 def path_version(path: dict, steps: list[dict] | None = None) -> str:

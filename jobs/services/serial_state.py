@@ -46,13 +46,18 @@ class Located:
         return self.steps[index]["name"]
 
 
+# The status refusals every move shares; each move's own table cites them.
+IS_ON_HOLD = "Serial {id} is on hold"
+IS_VOIDED = "Serial {id} is voided"
+
+
 def require_status(located: Located, refused: dict[str, str]) -> None:
     """Raise the error `refused` names for the serial's status (400; 409 for on hold)."""
     serial = located.serial
     message = refused.get(serial["status"])
     if message is not None:
         error = Conflict if serial["status"] == ON_HOLD else BadRequest
-        raise error(message.format(id=serial["id"]))
+        raise error(message, id=serial["id"])
 
 
 def _steps_of_path():
