@@ -28,11 +28,12 @@ class BadRequest(ApiError):
 
 class InvalidField(BadRequest):
     """400: a field's value breaks a rule the service checks (it needs stored state);
-    `errors` maps the field to the message, as a schema's failures do."""
+    `errors` maps the field to the message, as a schema's failures do. `values`
+    fill the placeholders of both (`InvalidField("results.{name}", MISSING, name=...)`)."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.errors = {field: [message]}
+    def __init__(self, field: str, message: str, **values):
+        super().__init__(message, **values)
+        self.errors = {field.format(**values) if values else field: [self.message]}
 
 
 class NotFound(ApiError):
@@ -65,6 +66,9 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
+SERVICE_UNAVAILABLE = "Service Unavailable"
+
+
 class ServiceUnavailable(ApiError):
     """503 `Service Unavailable`: the request cannot be served now; nothing was written.
 
@@ -74,7 +78,7 @@ class ServiceUnavailable(ApiError):
     status = 503
 
     def __init__(self, errors: dict[str, list[str]] | None = None):
-        super().__init__("Service Unavailable")
+        super().__init__(SERVICE_UNAVAILABLE)
         self.errors = errors
 
 

@@ -31,6 +31,7 @@ NOT_AT_INDEX = "Serial {id} is at step {currentStepIndex}, not {expectedStepInde
 NOT_AT_STEP = ("Serial {id} is at step {currentStepIndex} ({currentStepName}), "
                "not {expectedStepName}")
 OUT_OF_RANGE = "{field} must be from {low} to {high}"
+NO_RESULTS_WHEN_BYPASSED = "results are not taken for a bypassed step"
 
 
 def require_expected(located: Located, index: int | None, step_id) -> None:
@@ -104,7 +105,7 @@ def _results(step: dict, results, bypassed: bool) -> list[dict]:
     """Evaluate the results of leaving `step`; a bypassed step takes none (400 if sent)."""
     if bypassed:
         if results:
-            raise BadRequest("results are not taken for a bypassed step")
+            raise BadRequest(NO_RESULTS_WHEN_BYPASSED)
         return []
     return inspections.evaluate(step, results)
 

@@ -56,8 +56,20 @@ def require_status(located: Located, refused: dict[str, str]) -> None:
     serial = located.serial
     message = refused.get(serial["status"])
     if message is not None:
-        error = Conflict if serial["status"] == ON_HOLD else BadRequest
-        raise error(message, id=serial["id"])
+        raise _REFUSAL[serial["status"] == ON_HOLD](message, id=serial["id"])
+
+
+_REFUSAL = {False: BadRequest, True: Conflict}
+
+
+def refusals(refused: dict[str, str]) -> dict[int, tuple[str, ...]]:
+    """Return `refused`'s messages by the HTTP status `require_status` answers them with,
+    in their order: what a move's contract declares (`errors`)."""
+    by_status: dict[int, tuple[str, ...]] = {400: (), 409: ()}
+    for status, message in refused.items():
+        code = _REFUSAL[status == ON_HOLD].status
+        by_status[code] += (message,)
+    return by_status
 
 
 def _steps_of_path():

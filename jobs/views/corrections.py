@@ -3,17 +3,16 @@ from flask import current_app
 
 from jobs.http import bp, contract, json_body, load_body
 from jobs.services import corrections as service
-from jobs.services.serials import require_serial
-from jobs.services.voids import void_serials
-from jobs.views.moves import ON_HOLD, VOIDED
-from jobs.views.serials import SERIAL_NOT_FOUND
+from jobs.services import voids
+from jobs.services.serial_state import refusals
+from jobs.services.serials import NOT_FOUND, require_serial
 from schemas.moves import ReworkSchema, UndoSchema, VoidSchema
 from schemas.serial import SerialDetailSchema, SerialSchema
 
 
 @bp.post("/serials/<serial_id>/rework")
 @contract(SerialDetailSchema, body=ReworkSchema, idempotent=True, role="operator", errors={
-    **SERIAL_NOT_FOUND, 400: ("Cannot rework a scrapped serial", VOIDED), 409: (ON_HOLD,)},
+    404: (NOT_FOUND,), **refusals(service.REWORK_REFUSED)},
     examples={"back to deburr": {"toStepIndex": 1, "reason": "process_defect",
                                  "note": "burr on the bore", "operator": "B-1042"}})
 def rework_serial(serial_id: str):
@@ -26,10 +25,8 @@ def rework_serial(serial_id: str):
 
 @bp.post("/serials/<serial_id>/undo")
 @contract(SerialDetailSchema, body=UndoSchema, idempotent=True, role="operator", errors={
-    **SERIAL_NOT_FOUND, 403: ("Only a planner can undo this move",),
-    409: ("Serial {id} has nothing to undo",
-          "Event {eventId} is not the last move of serial {id}",
-          "Serial {id} can no longer be restored: its job or path was deleted")})
+    404: (NOT_FOUND,), 403: (service.PLANNER_ONLY,),
+    409: (service.NOTHING_TO_UNDO, service.NOT_THE_LAST_MOVE, service.CANNOT_RESTORE)})
 def undo_serial(serial_id: str):
     """Undo: restore the serial as it was before its latest standing move."""
     require_serial(serial_id)
@@ -40,8 +37,7 @@ def undo_serial(serial_id: str):
 
 @bp.post("/serials/void")
 @contract(SerialSchema(many=True), body=VoidSchema, idempotent=True, role="planner", errors={
-    404: ("Serial not found: {id}",),
-    409: ("Serial {id} is already voided", "Serial {id} has moved and cannot be voided")})
+    404: (NOT_FOUND,), 409: (voids.ALREADY_VOIDED, voids.HAS_MOVED)})
 def void():
     """Void: all of the serials or none; 200 with them, voided, in request order."""
-    return void_serials(**load_body())
+    return voids.void_serials(**load_body())

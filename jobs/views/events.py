@@ -1,7 +1,7 @@
 """History routes (docs/api.md, History): a job's and a serial's history, the event feed and
 its head (Records an auditor can trust)."""
 from jobs.http import ListPage, bp, contract, load_query
-from jobs.services import chain
+from jobs.services import chain, jobs, serials
 from jobs.services import history as service
 from schemas.event import EventHeadSchema, EventListSchema, EventSchema, HistoryQuerySchema
 
@@ -10,7 +10,7 @@ BY_ID = "`id`"
 
 @bp.get("/jobs/<job_id>/history")
 @contract(EventSchema(many=True), role="viewer", query=HistoryQuerySchema,
-          page=ListPage("job history", BY_ID), errors={404: ("Job not found: {id}",)})
+          page=ListPage("job history", BY_ID), errors={404: (jobs.NOT_FOUND,)})
 def job_history(job_id: str):
     """Job History: 200 with the events of the job, its paths and serial batches, oldest first."""
     return service.job_history(job_id)
@@ -18,7 +18,7 @@ def job_history(job_id: str):
 
 @bp.get("/serials/<serial_id>/history")
 @contract(EventSchema(many=True), role="viewer", query=HistoryQuerySchema,
-          page=ListPage("serial history", BY_ID), errors={404: ("Serial not found: {id}",)})
+          page=ListPage("serial history", BY_ID), errors={404: (serials.NOT_FOUND,)})
 def serial_history(serial_id: str):
     """Serial History: 200 with the batch event that made the serial, then its own events."""
     return service.serial_history(serial_id)

@@ -1,7 +1,7 @@
 """GET /api/health (docs/api.md: Operations)."""
 import logging
 
-from jobs.errors import ServiceUnavailable
+from jobs.errors import SERVICE_UNAVAILABLE, ServiceUnavailable
 from jobs.http import bp, contract
 from jobs.services.health import Unhealthy, check_service
 from schemas.health import HealthSchema
@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.get("/health")
-@contract(HealthSchema, role=None, errors={503: ("Service Unavailable",)})
+@contract(HealthSchema, role=None, errors={503: (SERVICE_UNAVAILABLE,)})
 def health():
     """Health check: 200 `{"status": "ok"}` when reads and writes can happen; else 503.
 

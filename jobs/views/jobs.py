@@ -11,7 +11,7 @@ from schemas.job import (
     JobUpdateSchema,
 )
 
-JOB_NOT_FOUND = {404: ("Job not found: {id}",)}
+JOB_NOT_FOUND = {404: (service.NOT_FOUND,)}
 JOB = Versioned("the job's version (its own stored fields; not progress, paths or serials), "
                 "for `If-Match`", service.job_version, service.CHANGED)
 
@@ -58,7 +58,7 @@ def update_job(job_id: str, if_match):
 
 @bp.delete("/jobs/<job_id>")
 @contract(None, status=204, role="planner", if_match=JOB,
-          errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)})
+          errors={**JOB_NOT_FOUND, 409: (service.HAS_SERIALS,)})
 def delete_job(job_id: str, if_match):
     """Delete Job: 204, or 404/412/409."""
     service.delete_job(job_id, if_match)

@@ -2,10 +2,11 @@
 from flask import url_for
 
 from jobs.http import Versioned, bp, contract, load_body
+from jobs.services import jobs
 from jobs.services import paths as service
 from schemas.path import PathCreateSchema, PathSchema, PathUpdateSchema
 
-PATH_NOT_FOUND = {404: ("Path not found: {id}",)}
+PATH_NOT_FOUND = {404: (service.NOT_FOUND,)}
 PATH = Versioned("the path's version (its own stored fields and its steps), for `If-Match`",
                  service.path_version, service.CHANGED)
 
@@ -14,7 +15,7 @@ PATH = Versioned("the path's version (its own stored fields and its steps), for 
 @contract(
     PathSchema, status=201, body=PathCreateSchema, idempotent=True, role="planner", etag=PATH,
     headers={"Location": "`/api/paths/{id}` of the new path"},
-    errors={404: ("Job not found: {jobId}",)},
+    errors={404: (jobs.NOT_FOUND.format(id="{jobId}"),)},
     examples={"create": {"jobId": "job_abc123", "name": "Main Route", "goalQuantity": 50,
                          "steps": [{"name": "Cut"}, {"name": "Deburr", "optional": True}]}},
 )
@@ -42,7 +43,7 @@ def update_path(path_id: str, if_match):
 
 @bp.delete("/paths/<path_id>")
 @contract(None, status=204, role="planner", if_match=PATH,
-          errors={**PATH_NOT_FOUND, 409: ("Cannot delete path: it has {n} serial(s)",)})
+          errors={**PATH_NOT_FOUND, 409: (service.HAS_SERIALS,)})
 def delete_path(path_id: str, if_match):
     """Delete Path: 204, or 404/412/409."""
     service.delete_path(path_id, if_match)

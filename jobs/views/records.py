@@ -9,7 +9,7 @@ from jobs.services import serials
 from jobs.services.records import serial_record
 from schemas.record import RecordLinkSchema, RecordSchema
 
-SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
+SERIAL_NOT_FOUND = {404: (serials.NOT_FOUND,)}
 LINK_REQUIRED = "A valid signed link is required"
 
 

@@ -2,10 +2,9 @@
 from flask import url_for
 
 from jobs.http import ListPage, bp, contract, load_body, load_query
+from jobs.services import jobs, paths
 from jobs.services import serials as service
 from schemas.serial import SerialCreateSchema, SerialDetailSchema, SerialListSchema, SerialSchema
-
-SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
 
 
 @bp.post("/serials")
@@ -13,8 +12,8 @@ SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
     SerialSchema(many=True), status=201, body=SerialCreateSchema, idempotent=True,
     role="operator",
     headers={"Location": "`/api/serials/{id}` of the first serial of the batch"},
-    errors={404: ("Job not found: {jobId}", "Path not found: {pathId}"),
-            400: ("Path {pathId} does not belong to job {jobId}",)},
+    errors={404: (jobs.NOT_FOUND.format(id="{jobId}"), paths.NOT_FOUND.format(id="{pathId}")),
+            400: (service.NOT_OF_JOB,)},
 )
 def create_serials():
     """Create Serials: 201 with the batch; `Location` names its first serial."""
@@ -31,7 +30,7 @@ def list_serials():
 
 
 @bp.get("/serials/<serial_id>")
-@contract(SerialDetailSchema, role="viewer", errors=SERIAL_NOT_FOUND)
+@contract(SerialDetailSchema, role="viewer", errors={404: (service.NOT_FOUND,)})
 def get_serial(serial_id: str):
     """Get Serial: 200 with the serial and its `steps`."""
     return service.get_serial(serial_id)

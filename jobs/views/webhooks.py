@@ -2,6 +2,7 @@
 from flask import current_app, url_for
 
 from jobs.http import ListPage, bp, contract, load_body
+from jobs.services import jobs
 from jobs.services import webhooks as service
 from jobs.webhooks.targets import PRIVATE_ADDRESS
 from schemas.webhook import (
@@ -12,13 +13,13 @@ from schemas.webhook import (
     WebhookSchema,
 )
 
-NOT_FOUND = {404: ("Webhook not found: {id}",)}
+NOT_FOUND = {404: (service.NOT_FOUND,)}
 
 
 @bp.post("/webhooks")
 @contract(WebhookCreatedSchema, status=201, body=WebhookCreateSchema, idempotent=True,
           role="planner", headers={"Location": "`/api/webhooks/{id}` of the new subscription"},
-          errors={400: (PRIVATE_ADDRESS,), 404: ("Job not found: {jobId}",)},
+          errors={400: (PRIVATE_ADDRESS,), 404: (jobs.NOT_FOUND.format(id="{jobId}"),)},
           examples={"all events": {"url": "https://erp.example.com/hooks/shop"}})
 def create_webhook():
     """Create Webhook: 201 with the subscription and, this once, its `secret`."""
