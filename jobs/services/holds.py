@@ -6,17 +6,8 @@ restores. Release writes one `serial.released` whatever its disposition.
 """
 from jobs import clock
 from jobs.errors import Conflict
-from jobs.services import routing
-from jobs.services.serial_state import (
-    IS_VOIDED,
-    NO_HOLD,
-    Located,
-    detail,
-    locate,
-    look,
-    require_status,
-    save,
-)
+from jobs.services import routing, serial_state
+from jobs.services.serial_state import NO_HOLD, Located, detail, locate, look, require_status, save
 from jobs.store.db import read_snapshot, write_transaction
 from jobs.vocabulary import COMPLETED, IN_PROGRESS, ON_HOLD, SCRAPPED, VOIDED
 
@@ -41,7 +32,7 @@ def hold(located: Located, reason: str, note: str | None, operator: str | None,
 
 HOLD_REFUSED = {ON_HOLD: "Serial {id} is already on hold",
                 COMPLETED: "Cannot hold a completed serial",
-                SCRAPPED: "Cannot hold a scrapped serial", VOIDED: IS_VOIDED}
+                SCRAPPED: "Cannot hold a scrapped serial", VOIDED: serial_state.IS_VOIDED}
 NOT_ON_HOLD = "Serial {id} is not on hold"
 
 
