@@ -7,13 +7,19 @@ shows; `jobs.http.envelope` turns them into the JSON error envelope
 
 
 class ApiError(Exception):
-    """An error with an HTTP status and the one sentence a client shows."""
+    """An error with an HTTP status and the one sentence a client shows.
+
+    `message` is the raiser's constant, a template whose placeholders the
+    `values` fill (`Conflict(ON_HOLD, id=serial_id)`); the contracts cite
+    the same constant, placeholders and all (docs/api.md).
+    """
 
     status = 400
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, **values):
+        text = message.format(**values) if values else message
+        super().__init__(text)
+        self.message = text
 
 
 class BadRequest(ApiError):
@@ -22,20 +28,18 @@ class BadRequest(ApiError):
 
 class InvalidField(BadRequest):
     """400: a field's value breaks a rule the service checks (it needs stored state);
-    `errors` maps the field to the message, as a schema's failures do."""
+    `errors` maps the field to the message, as a schema's failures do. `values`
+    fill the placeholders of both (`InvalidField("results.{name}", MISSING, name=...)`)."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.errors = {field: [message]}
+    def __init__(self, field: str, message: str, **values):
+        super().__init__(message, **values)
+        self.errors = {field.format(**values) if values else field: [self.message]}
 
 
 class NotFound(ApiError):
-    """404 `{kind} not found: {id}`."""
+    """404: the resource named is not there (`Job not found: {id}`, the raiser's constant)."""
 
     status = 404
-
-    def __init__(self, kind: str, ident: str):
-        super().__init__(f"{kind} not found: {ident}")
 
 
 class Conflict(ApiError):
@@ -62,13 +66,20 @@ class UnsupportedMediaType(ApiError):
     status = 415
 
 
+SERVICE_UNAVAILABLE = "Service Unavailable"
+
+
 class ServiceUnavailable(ApiError):
-    """503 `Service Unavailable`: the request cannot be served now; nothing was written."""
+    """503 `Service Unavailable`: the request cannot be served now; nothing was written.
+
+    `errors`, if given, names the parts that are down (the health check's `data.errors`).
+    """
 
     status = 503
 
-    def __init__(self):
-        super().__init__("Service Unavailable")
+    def __init__(self, errors: dict[str, list[str]] | None = None):
+        super().__init__(SERVICE_UNAVAILABLE)
+        self.errors = errors
 
 
 class Forbidden(ApiError):

@@ -20,15 +20,14 @@ UNIT_MAX = 32
 class Limit(WireField):
     """A check's `lower` or `upper`: a JSON number within a double's range, kept exactly as sent."""
 
+    openapi_type = "number"
+
     default_error_messages = {"invalid": "{field} must be a number",
                               "null": "{field} must be a number"}
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
         if not is_finite_number(value):
             raise self.make_error("invalid")
-        return value
-
-    def _serialize(self, value, attr, obj, **kwargs):
         return value
 
 
@@ -85,6 +84,10 @@ class Checks(WireField, fields.List):
         if errors:
             raise ValidationError(errors)
         return checks
+
+    def openapi(self) -> dict:
+        """At most `MAX_CHECKS`."""
+        return {"maxItems": MAX_CHECKS}
 
 
 class CheckSchema(WireSchema):

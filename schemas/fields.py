@@ -18,10 +18,30 @@ NUL_MESSAGE = "{field} must not contain NUL characters"
 # The range of a 64-bit signed integer column (ids).
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DECIMAL_INTEGER = re.compile(r"[+-]?[0-9]+")
+# For the OpenAPI patterns: what `str.strip` removes (Python's white space, \x1c-\x1f
+# included), spelled out so that every regex engine reads "something else" the same way.
+SPACE = "".join(f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace())
+NO_NUL = "^[^\\u0000]*$"
+
+
+def trimmed_pattern(maximum: int) -> str:
+    """An OpenAPI pattern for text of 1 to `maximum` characters once trimmed of white space,
+    without NUL (a name is trimmed before its checks: white space around is allowed)."""
+    return (f"^[{SPACE}]*[^{SPACE}\\u0000](?:[^\\u0000]{{0,{maximum - 2}}}"
+            f"[^{SPACE}\\u0000])?[{SPACE}]*$")
 
 
 class WireField(fields.Field):
-    """A field whose error messages may use `{field}`, its wire name."""
+    """A field whose error messages may use `{field}`, its wire name, and that describes
+    itself to the OpenAPI document (`jobs.openapi`): `openapi_type` and `openapi_format`
+    (a subclass inherits them) and `openapi()`, its other properties."""
+
+    openapi_type: str | None = None
+    openapi_format: str | None = None
+
+    def openapi(self) -> dict:
+        """Return the field's OpenAPI properties beyond its type: bounds, pattern, enum."""
+        return {}
 
     def make_error(self, key: str, **kwargs) -> ValidationError:
         """Build the ValidationError for `key`, naming the field as the client sent it."""
@@ -51,6 +71,7 @@ class JsonInteger(WireField):
     Loads to `int`.
     """
 
+    openapi_type = "integer"
     default_error_messages = {
         "required": "{field} is required",
         "null": "{field} must be a number",
@@ -68,6 +89,10 @@ class JsonInteger(WireField):
         """The bound in "{field} must be at most {maximum}"."""
         return {"maximum": self.maximum}
 
+    def openapi(self) -> dict:
+        """From 1 to `maximum`."""
+        return {"minimum": 1, "maximum": self.maximum}
+
     def _deserialize(self, value, attr, data, **kwargs) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             raise self.make_error("invalid")
@@ -79,9 +104,6 @@ class JsonInteger(WireField):
             raise self.make_error("integer")
         return int(value)
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
-
 
 class StepIndex(WireField):
     """A JSON number that must be an integer >= 0: a step index (docs/api.md, Advance).
@@ -90,6 +112,8 @@ class StepIndex(WireField):
     one message; integral numbers in any notation (`2.0`, `2e0`) are that
     integer. Past `INT_MAX` no step can be meant: the same message. Loads to `int`.
     """
+
+    openapi_type = "integer"
 
     default_error_messages = {
         "null": "{field} must be a non-negative integer",
@@ -103,8 +127,9 @@ class StepIndex(WireField):
             raise self.make_error("invalid")
         return int(value)
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
+    def openapi(self) -> dict:
+        """From 0 to `INT_MAX`."""
+        return {"minimum": 0, "maximum": INT_MAX}
 
 
 class Name(WireField):
@@ -113,6 +138,8 @@ class Name(WireField):
     `empty` is the message for null, empty or whitespace-only values:
     "{field} is required" on create, "{field} cannot be empty" on update.
     """
+
+    openapi_type = "string"
 
     default_error_messages = {
         "required": "{field} is required",
@@ -142,8 +169,11 @@ class Name(WireField):
             raise self.make_error("nul")
         return value
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
+    def openapi(self) -> dict:
+        """Not white space only; 1 to `NAME_MAX` characters once trimmed."""
+        return {"minLength": 1, "pattern": trimmed_pattern(NAME_MAX),
+                "description": "trimmed of leading and trailing whitespace before the checks, "
+                               f"then 1 to {NAME_MAX} characters"}
 
 
 class PlainString(WireField):
@@ -151,6 +181,8 @@ class PlainString(WireField):
 
     `maximum`, if given, caps its length: "{field} must be at most {maximum} characters".
     """
+
+    openapi_type = "string"
 
     default_error_messages = {
         "invalid": "{field} must be a string",
@@ -177,8 +209,10 @@ class PlainString(WireField):
             raise self.make_error("nul")
         return value
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
+    def openapi(self) -> dict:
+        """At most `maximum` characters, if given; no NUL."""
+        bound = {} if self.maximum is None else {"maxLength": self.maximum}
+        return {**bound, "pattern": NO_NUL}
 
 
 class Reference(PlainString):
@@ -199,9 +233,15 @@ class Reference(PlainString):
             raise self.make_error("empty")
         return value
 
+    def openapi(self) -> dict:
+        """Not empty; no NUL."""
+        return {"minLength": 1, "pattern": NO_NUL}
+
 
 class Boolean(WireField):
     """JSON `true` or `false` only: no 0/1, no "true" strings, no null."""
+
+    openapi_type = "boolean"
 
     default_error_messages = {
         "invalid": "{field} must be a boolean",
@@ -213,12 +253,11 @@ class Boolean(WireField):
             raise self.make_error("invalid")
         return value
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
-
 
 class StringList(WireField):
     """A JSON array of strings (`jiraLabels`)."""
+
+    openapi_type = "array"
 
     default_error_messages = {
         "invalid": "{field} must be an array of strings",
@@ -233,12 +272,15 @@ class StringList(WireField):
             raise self.make_error("nul")
         return value
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
+    def openapi(self) -> dict:
+        """Strings without NUL."""
+        return {"items": {"type": "string", "pattern": NO_NUL}}
 
 
 class Choice(WireField):
     """One string out of a fixed set: "{field} must be one of: a, b, c"."""
+
+    openapi_type = "string"
 
     default_error_messages = {
         "required": "{field} is required",
@@ -259,8 +301,9 @@ class Choice(WireField):
             raise self.make_error("invalid")
         return value
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
+    def openapi(self) -> dict:
+        """The choices, as an `enum`."""
+        return {"enum": list(self.choices)}
 
 
 class QueryInteger(WireField):
@@ -270,6 +313,8 @@ class QueryInteger(WireField):
     the 64-bit range, which holds every id: a huge number matches nothing
     instead of overflowing the database.
     """
+
+    openapi_type = "integer"
 
     default_error_messages = {"invalid": "{field} must be an integer"}
 
@@ -281,8 +326,14 @@ class QueryInteger(WireField):
         return min(max(int(value), INT64_MIN), INT64_MAX)
 
 
-class Timestamp(fields.Field):
+class Timestamp(WireField):
     """Milliseconds since the Unix epoch (int) dumped as `2024-01-20T16:45:00.000Z`."""
+
+    openapi_type, openapi_format = "string", "date-time"
+
+    def openapi(self) -> dict:
+        """An example in the one format."""
+        return {"example": "2024-01-20T16:45:00.000Z"}
 
     def _serialize(self, value, attr, obj, **kwargs) -> str | None:
         # None: an optional timestamp not set (an event's `scannedAt`), omitted by the schema.

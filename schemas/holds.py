@@ -1,8 +1,9 @@
 """Hold and Release bodies (docs/api.md, Holds and dispositions; Precisions: Holds).
 
 Release reads its body in two steps, as its check order asks: the
-`disposition` (and the common fields), then, once the serial is known to be
-on hold, the disposition's own fields (`release_fields`).
+`disposition` (and the common fields), `ReleaseSchema()`, then, once the
+serial is known to be on hold, the disposition's own fields too,
+`ReleaseSchema(highest)` (`release_fields`).
 """
 from marshmallow import fields
 
@@ -25,7 +26,9 @@ class HoldRequestSchema(WireSchema):
 class ReleaseSchema(WireSchema):
     """POST /api/serials/{id}/release body: `disposition` first, then per disposition.
 
-    Documents every field; the disposition's own rules are `release_fields`'.
+    Documents every field; the disposition's own rules are `release_fields`', which
+    a schema made with `highest` (the serial's last step, known once it is on
+    hold) loads after the common fields.
     """
 
     disposition = Choice(DISPOSITIONS, required=True)
@@ -36,12 +39,19 @@ class ReleaseSchema(WireSchema):
     reason = fields.Raw(load_only=True, metadata={
         "description": "rework and scrap: a scrap reason"})
 
+    def __init__(self, highest: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.highest = highest
+
     def load(self, data, **kwargs):
-        """Load the common fields only (`toStepIndex` and `reason` wait for the disposition)."""
+        """Load the common fields (`toStepIndex` and `reason` wait for the disposition),
+        then, with `highest`, the disposition's own fields."""
         loaded = super().load(data, **kwargs)
         loaded.pop("to_step_index", None)
         loaded.pop("reason", None)
-        return loaded
+        if self.highest is None:
+            return loaded
+        return {**loaded, **release_fields(loaded["disposition"], self.highest).load(data)}
 
 
 class ReworkFields(WireSchema):

@@ -2,6 +2,7 @@
 from marshmallow import fields
 
 from schemas.base import WireSchema
+from schemas.fields import SPACE
 from schemas.job import JobDetailSchema
 from schemas.path import PathSchema, StepSchema
 from schemas.query import QuerySchema
@@ -9,8 +10,7 @@ from schemas.serial import SerialDetailSchema
 
 KINDS = ("serial", "job", "path", "step")
 # For the document: something other than what `str.strip` removes, and no NUL.
-_SPACE = "".join(f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace())
-CODE_PATTERN = f"^[^\\u0000]*[^{_SPACE}\\u0000][^\\u0000]*$"
+CODE_PATTERN = f"^[^\\u0000]*[^{SPACE}\\u0000][^\\u0000]*$"
 
 
 class Code(fields.String):

@@ -18,6 +18,7 @@ from schemas.fields import (
     PlainString,
     StepIndex,
     WireField,
+    trimmed_pattern,
 )
 
 TEXT_MAX = 1000
@@ -27,6 +28,8 @@ OPERATOR_MAX = 64
 
 class Operator(WireField):
     """The badge at a shared station: a string, trimmed, 1 to 64 characters."""
+
+    openapi_type = "string"
 
     default_error_messages = {
         "invalid": "{field} must be a string of 1 to 64 characters",
@@ -39,9 +42,15 @@ class Operator(WireField):
             raise self.make_error("invalid")
         return value.strip()
 
+    def openapi(self) -> dict:
+        """1 to `OPERATOR_MAX` characters once trimmed."""
+        return {"pattern": trimmed_pattern(OPERATOR_MAX)}
+
 
 class Text(WireField):
     """A required free text (a reason): trimmed, 1 to 1000 characters."""
+
+    openapi_type = "string"
 
     default_error_messages = {
         "required": "{field} is required",
@@ -59,6 +68,10 @@ class Text(WireField):
         if "\x00" in value:
             raise self.make_error("nul")
         return value.strip()
+
+    def openapi(self) -> dict:
+        """1 to `TEXT_MAX` characters once trimmed."""
+        return {"pattern": trimmed_pattern(TEXT_MAX)}
 
 
 def as_sent(**kwargs) -> fields.Raw:
@@ -104,6 +117,8 @@ class WaiveSchema(WireSchema):
 class StepRange(WireField):
     """A step index from 0 to `highest` ("{field} must be from 0 to {highest}"); loads to int."""
 
+    openapi_type = "integer"
+
     default_error_messages = {"required": "{field} is required",
                               "invalid": "{field} must be from 0 to {highest}",
                               "null": "{field} must be from 0 to {highest}"}
@@ -122,6 +137,10 @@ class StepRange(WireField):
                 or not 0 <= value <= self.highest or value != int(value):
             raise self.make_error("invalid")
         return int(value)
+
+    def openapi(self) -> dict:
+        """From 0; the top is the serial's own."""
+        return {"minimum": 0, "description": "from 0 to the serial's own highest step"}
 
 
 class ReworkSchema(WireSchema):
@@ -145,6 +164,8 @@ class ReworkSchema(WireSchema):
 class EventId(WireField):
     """An event id: a JSON integer ("{field} must be an integer")."""
 
+    openapi_type = "integer"
+
     default_error_messages = {"invalid": "{field} must be an integer",
                               "null": "{field} must be an integer"}
 
@@ -155,6 +176,10 @@ class EventId(WireField):
         # Beyond the ids' 64-bit range it names no event; it stays as sent, for the message
         # (and int() of a number like 1e1000000 would cost seconds of CPU).
         return int(value) if INT64_MIN <= value <= INT64_MAX else value
+
+    def openapi(self) -> dict:
+        """The ids' 64-bit range."""
+        return {"minimum": INT64_MIN, "maximum": INT64_MAX}
 
 
 class UndoSchema(WireSchema):
@@ -167,6 +192,8 @@ class UndoSchema(WireSchema):
 
 class SerialIds(WireField):
     """1 to 10000 serial ids (strings), none repeated."""
+
+    openapi_type = "array"
 
     default_error_messages = {
         "required": "{field} must be a list of 1 to 10000 serial ids",
@@ -182,6 +209,11 @@ class SerialIds(WireField):
         if len(set(value)) != len(value):
             raise self.make_error("repeated")
         return value
+
+    def openapi(self) -> dict:
+        """1 to `MAX_VOID` distinct non-empty strings."""
+        return {"minItems": 1, "maxItems": MAX_VOID, "uniqueItems": True,
+                "items": {"type": "string", "minLength": 1}}
 
 
 class VoidSchema(WireSchema):

@@ -48,6 +48,10 @@ class ObjectList(WireField, fields.List):
         """Name the failing item `i` where no index is known (the OpenAPI examples)."""
         return {"index": "i", "maximum": self.maximum}
 
+    def openapi(self) -> dict:
+        """1 to `maximum` items."""
+        return {"minItems": 1, "maxItems": self.maximum}
+
     def _deserialize(self, value, attr, data, **kwargs) -> list[dict]:
         if not isinstance(value, list) or not value:
             raise self.make_error("invalid")

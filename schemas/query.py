@@ -12,7 +12,7 @@ from datetime import datetime
 from marshmallow import ValidationError, pre_load
 
 from schemas.base import WireSchema
-from schemas.fields import WireField
+from schemas.fields import NO_NUL, WireField
 
 REPEATED = "{field} must be given at most once"
 LIMIT_MAX = 1000
@@ -60,6 +60,7 @@ class QueryText(WireField):
     length: "{field} must be at most {maximum} characters".
     """
 
+    openapi_type = "string"
     default_error_messages = {"nul": "{field} must not contain NUL characters"}
 
     def __init__(self, *, maximum: int | None = None, **kwargs):
@@ -79,6 +80,11 @@ class QueryText(WireField):
             raise self.make_error("too_long")
         return value
 
+    def openapi(self) -> dict:
+        """No NUL; at most `maximum` characters, if given."""
+        bound = {} if self.maximum is None else {"maxLength": self.maximum}
+        return {"pattern": NO_NUL, **bound}
+
 
 class QueryTimestamp(WireField):
     """A timestamp in the response format (`2024-01-20T16:45:00.000Z`), loaded as epoch ms.
@@ -88,6 +94,7 @@ class QueryTimestamp(WireField):
     "{field} must be a timestamp like 2024-01-20T16:45:00.000Z".
     """
 
+    openapi_type = "string"
     default_error_messages = {"invalid": "{field} must be a timestamp like " + TIMESTAMP_EXAMPLE}
 
     def _deserialize(self, value, attr, data, **kwargs) -> int:
@@ -99,12 +106,17 @@ class QueryTimestamp(WireField):
             raise self.make_error("invalid") from error
         return calendar.timegm(moment.timetuple()) * 1000 + moment.microsecond // 1000
 
+    def openapi(self) -> dict:
+        """The format's pattern and an example."""
+        return {"pattern": TIMESTAMP_PATTERN, "example": TIMESTAMP_EXAMPLE}
+
 
 class PageLimit(WireField):
     """`limit`: a decimal integer from 1 to 1000; anything else, empty included, is
     "{field} must be an integer from 1 to 1000"."""
 
     keeps_empty = True
+    openapi_type = "integer"
     default_error_messages = {"invalid": "{field} must be an integer from 1 to {maximum}"}
 
     def message_args(self) -> dict:
@@ -117,12 +129,17 @@ class PageLimit(WireField):
             raise self.make_error("invalid")
         return int(digits)
 
+    def openapi(self) -> dict:
+        """From 1 to `LIMIT_MAX`."""
+        return {"minimum": 1, "maximum": LIMIT_MAX}
+
 
 class Cursor(WireField):
     """`cursor`: loaded as sent; `jobs.http.pages` checks it against the list and its filters
     and answers "{field} is not valid" for anything a `next` link did not give."""
 
     keeps_empty = True
+    openapi_type = "string"
     default_error_messages = {"invalid": "{field} is not valid"}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:

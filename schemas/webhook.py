@@ -45,9 +45,6 @@ class WebhookUrl(WireField):
             raise self.make_error("invalid")
         return value
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
-
 
 class EventTypes(WireField):
     """`types`: a non-empty JSON array of known event types, loaded without repeats.
@@ -63,9 +60,6 @@ class EventTypes(WireField):
                 or not all(isinstance(item, str) and item in EVENT_TYPES for item in value)):
             raise self.make_error("invalid")
         return list(dict.fromkeys(value))
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
 
 
 class WebhookCreateSchema(WireSchema):

@@ -2,6 +2,8 @@
 import pytest
 
 from jobs import clock
+from jobs.services import corrections, holds, serials, voids
+from jobs.services.serial_state import IS_VOIDED
 from tests.conftest import bearer, error_body, make_token, stored
 from tests.test_floor_advance import STEPS, events, post, refused, states
 
@@ -105,7 +107,7 @@ def test_repeated_undos_walk_back_then_nothing_to_undo(client, make):
             f"Event {moves[0]} is not the last move of serial {sid}")
     assert post(client, sid, "undo", {"reason": "x", "eventId": moves[1]}).status_code == 200
     assert post(client, sid, "undo", {"reason": "x"}).json["currentStepIndex"] == 0
-    refused(client, sid, "undo", {"reason": "x"}, 409, f"Serial {sid} has nothing to undo")
+    refused(client, sid, "undo", {"reason": "x"}, 409, corrections.NOTHING_TO_UNDO.format(id=sid))
     assert {**stored(client, "serials", sid), "updatedAt": created["updatedAt"]} == created
     assert events(client, sid)[-1]["data"] == {"undoneEventId": moves[0],
                                                "undoneType": "serial.advanced", "reason": "x"}
@@ -172,9 +174,9 @@ def test_void_all_or_nothing_and_left_out_everywhere(client, make, job):
     post(client, ids[0], "advance")
     response = void(client, ids[1:] + [ids[0]])
     assert response.json == error_body(409, "Conflict",
-                                       f"Serial {ids[0]} has moved and cannot be voided")
+                                       voids.HAS_MOVED.format(id=ids[0]))
     assert void(client, [ids[1], "SN-99999", ids[0]]).json == error_body(
-        404, "Not Found", "Serial not found: SN-99999")
+        404, "Not Found", serials.NOT_FOUND.format(id="SN-99999"))
     assert all(stored(client, "serials", i)["status"] == "in_progress" for i in ids)
     voided = void(client, [ids[3], ids[2]]).json
     assert [(s["id"], s["status"]) for s in voided] == [(ids[3], "voided"), (ids[2], "voided")]
@@ -184,7 +186,7 @@ def test_void_all_or_nothing_and_left_out_everywhere(client, make, job):
     progress = client.get(f"/api/jobs/{job['id']}").json["progress"]
     assert progress["totalInProgress"] == 2
     assert void(client, [ids[2]]).json == error_body(409, "Conflict",
-                                                     f"Serial {ids[2]} is already voided")
+                                                     voids.ALREADY_VOIDED.format(id=ids[2]))
 
 
 @pytest.mark.parametrize("body,message", [
@@ -213,16 +215,16 @@ def test_voided_serials_do_not_block_deletes_and_undo_of_a_void(client, make, jo
     void(client, [ids[0]])
     assert client.delete(f"/api/jobs/{job['id']}").status_code == 204
     refused(client, ids[1], "undo", {"reason": "x"}, 409,
-            f"Serial {ids[1]} can no longer be restored: its job or path was deleted")
+            corrections.CANNOT_RESTORE.format(id=ids[1]))
     assert stored(client, "serials", ids[1])["status"] == "voided"
 
 
 @pytest.mark.parametrize("action,body,status,message", [
-    ("advance", {}, 400, "Serial {id} is voided"),
-    ("scrap", {"reason": "other"}, 400, "Serial {id} is voided"),
-    ("hold", {"reason": "other"}, 400, "Serial {id} is voided"),
-    ("rework", {"toStepIndex": 0, "reason": "other"}, 400, "Serial {id} is voided"),
-    ("release", {"disposition": "continue"}, 409, "Serial {id} is not on hold"),
+    ("advance", {}, 400, IS_VOIDED),
+    ("scrap", {"reason": "other"}, 400, IS_VOIDED),
+    ("hold", {"reason": "other"}, 400, IS_VOIDED),
+    ("rework", {"toStepIndex": 0, "reason": "other"}, 400, IS_VOIDED),
+    ("release", {"disposition": "continue"}, 409, holds.NOT_ON_HOLD),
 ])
 def test_a_voided_serial_whose_job_is_gone_is_still_refused_as_voided(
         client, make, job, action, body, status, message):
@@ -237,10 +239,10 @@ def test_a_serial_whose_moves_were_undone_may_be_voided(client, make):
     post(client, sid, "advance")
     post(client, sid, "undo", {"reason": "mis-scan"})
     assert void(client, [sid]).json[0]["status"] == "voided"
-    refused(client, sid, "advance", {}, 400, f"Serial {sid} is voided")
-    refused(client, sid, "scrap", {"reason": "other"}, 400, f"Serial {sid} is voided")
+    refused(client, sid, "advance", {}, 400, IS_VOIDED.format(id=sid))
+    refused(client, sid, "scrap", {"reason": "other"}, 400, IS_VOIDED.format(id=sid))
     refused(client, sid, "rework", {"toStepIndex": 0, "reason": "other"}, 400,
-            f"Serial {sid} is voided")
+            IS_VOIDED.format(id=sid))
 
 
 def test_new_moves_honour_idempotency_keys(client, make):

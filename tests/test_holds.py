@@ -1,6 +1,9 @@
 """Hold, Release and its dispositions, the on-hold rules (docs/api.md, Holds and dispositions)."""
 import pytest
 
+from jobs.services.holds import HOLD_REFUSED
+from jobs.services.serial_state import IS_ON_HOLD, IS_VOIDED
+from jobs.vocabulary import ON_HOLD
 from tests.conftest import stored
 from tests.test_floor_advance import STEPS, events, post, refused, states
 
@@ -29,12 +32,12 @@ def test_hold_answers_the_held_serial_and_records_it(client, held):
 
 def test_the_on_hold_rules(client, held):
     path, sid, _, _ = held
-    refused(client, sid, "hold", {"reason": "other"}, 409, f"Serial {sid} is already on hold")
-    refused(client, sid, "advance", {}, 409, f"Serial {sid} is on hold")
+    refused(client, sid, "hold", {"reason": "other"}, 409, HOLD_REFUSED[ON_HOLD].format(id=sid))
+    refused(client, sid, "advance", {}, 409, IS_ON_HOLD.format(id=sid))
     refused(client, sid, "rework", {"toStepIndex": 0, "reason": "other"}, 409,
-            f"Serial {sid} is on hold")
+            IS_ON_HOLD.format(id=sid))
     refused(client, sid, f"steps/{path['steps'][2]['id']}/complete", {}, 409,
-            f"Serial {sid} is on hold")
+            IS_ON_HOLD.format(id=sid))
     scrapped = post(client, sid, "scrap", {"reason": "damaged"}).json
     assert scrapped["status"] == "scrapped" and "hold" not in scrapped
 
@@ -120,4 +123,4 @@ def test_hold_figures_in_progress(client, job, held):
 def test_hold_of_a_voided_serial_is_400(client, job, make_path, make_serials):
     sid = make_serials(make_path(job["id"]))[0]["id"]
     client.post("/api/serials/void", json={"serialIds": [sid], "reason": "typo"})
-    refused(client, sid, "hold", {"reason": "other"}, 400, f"Serial {sid} is voided")
+    refused(client, sid, "hold", {"reason": "other"}, 400, IS_VOIDED.format(id=sid))

@@ -303,3 +303,24 @@ def test_jobs_and_paths_document_etag_and_if_match(document, path, kind):
     assert "If-Match" not in str(operations["get"].get("parameters", []))
     create = document["paths"]["/api/jobs" if kind == "Job" else "/api/paths"]["post"]
     assert "ETag" in create["responses"]["201"]["headers"]
+
+
+def test_a_field_class_describes_itself_to_the_document():
+    from schemas.fields import WireField
+
+    class Badge(WireField):
+        openapi_type, openapi_format = "string", "badge"
+
+        def openapi(self) -> dict:
+            return {"maxLength": 8}
+
+    class BadgeSchema(Schema):
+        badge = Badge()
+
+    app = Flask(__name__)
+    api = Blueprint("api", __name__, url_prefix="/api")
+    api.add_url_rule("/badges", "badges", contract(BadgeSchema, role=None)(lambda: {}))
+    app.register_blueprint(api)
+    schemas = build_document(app)["components"]["schemas"]
+    assert schemas["Badge"]["properties"]["badge"] == {
+        "type": "string", "format": "badge", "maxLength": 8}

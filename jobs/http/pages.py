@@ -1,72 +1,50 @@
-"""Paged and streamed lists: the one place that keeps `Contract.page`.
+"""Paged and streamed lists: what `Contract.page` answers.
 
 docs/api.md, Lists: pages and filters. A list route declares
 `@contract(Items(many=True), query=<a PageQuerySchema>, page=ListPage(...))`;
-its view loads the filters with `list_filters()`, passes them to a service
-and returns the `Keyset` the service gives. `paged` does the rest: it opens
-the cursor (signed for this list, its path parameters and these filters),
-then answers with one page and, when more follow, a `Link: <...>; rel="next"`
+its view loads the filters with `load_query()` (or leaves the loading to
+the contract, after its 404 look-ups), passes them to a service and returns
+the `Keyset` the service gives. `page_answer` does the rest: it opens the
+cursor (signed for this list, its path parameters and these filters), then
+answers with one page and, when more follow, a `Link: <...>; rel="next"`
 header (`limit` given), or with the whole list, written as it is read, one
 batch of rows at a time (no `limit`).
 """
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import parse_qsl, quote, urlencode
 
-from flask import Response, current_app, g, request, url_for
+from flask import Response, current_app, request, url_for
 from marshmallow import Schema, ValidationError
 
 from jobs.http.cursor import InvalidCursor, cursor_scope, make_cursor, open_cursor
 from jobs.services.lists import cursor_secret
-from schemas.query import PageQuerySchema
 
 BATCH = 1000
 JSON = "application/json"
 
 
 @dataclass(frozen=True)
-class _PageRequest:
+class PageRequest:
+    """A list request's `limit` and `cursor` (None when not given) and its other filters."""
+
     limit: int | None
     cursor: str | None
     filters: dict
 
 
-def list_filters() -> dict:
-    """Load the current list's query string with its contract's `query`; return the filters.
+def page_answer(keyset, declared, page: PageRequest, view_args: dict) -> Response:
+    """Answer a list route with a page of `keyset` (a `Keyset`), or with the whole list.
 
-    `limit` and `cursor` are kept for `paged`. Raises ValidationError (400):
-    a parameter given twice, a bad `limit` or a bad filter. Every view whose
-    contract declares `page` calls it once.
+    `declared` is the route's `Contract`; raises ValidationError (400) for a
+    cursor that is not one of this list with these parameters.
     """
-    args = g.list_schema.load(request.args)
-    g.page_request = _PageRequest(args.pop("limit", None), args.pop("cursor", None), args)
-    return args
-
-
-def paged(view: Callable, declared) -> Callable:
-    """Wrap `view`, which returns a `Keyset`, to answer with a page or the whole list.
-
-    `declared` is the route's `Contract`; raises TypeError at import when its
-    `query` is not a `PageQuerySchema`.
-    """
-    if not issubclass(declared.query, PageQuerySchema):
-        raise TypeError(f"{view.__name__}: a paged list needs a PageQuerySchema query")
-    schema = declared.query()
-    items = declared.response
-
-    @wraps(view)
-    def answer(**view_args):
-        g.list_schema = schema
-        keyset = view(**view_args)
-        page = g.page_request
-        scope = cursor_scope(declared.page.name, [view_args, page.filters])
-        after = None if page.cursor is None else _open(scope, page.cursor, schema)
-        if page.limit is None:
-            return _whole_list(keyset, after, items)
-        return _one_page(keyset, after, page.limit, items, scope)
-
-    return answer
+    schema, items = declared.query_schema, declared.answers
+    scope = cursor_scope(declared.page.name, [view_args, page.filters])
+    after = None if page.cursor is None else _open(scope, page.cursor, schema)
+    if page.limit is None:
+        return _whole_list(keyset, after, items)
+    return _one_page(keyset, after, page.limit, items, scope, schema)
 
 
 def _open(scope: list[str], token: str, schema: Schema) -> list:
@@ -88,22 +66,23 @@ def service_secret() -> bytes:
     return configured if isinstance(configured, bytes) else configured.encode()
 
 
-def _one_page(keyset, after, limit: int, items: Schema, scope: list[str]) -> Response:
+def _one_page(keyset, after, limit: int, items: Schema, scope: list[str],
+              schema: Schema) -> Response:
     rows = keyset.page(after, limit + 1)
     response = Response("[" + _encoder(items)(rows[:limit]) + "]\n", mimetype=JSON)
     if len(rows) > limit:
         cursor = make_cursor(service_secret(), scope, keyset.key_of(rows[limit - 1]))
-        response.headers["Link"] = f'<{_next_target(cursor)}>; rel="next"'
+        response.headers["Link"] = f'<{_next_target(cursor, schema)}>; rel="next"'
     return response
 
 
-def _next_target(cursor: str) -> str:
+def _next_target(cursor: str, schema: Schema) -> str:
     """This request's path and query, `cursor` replaced: path-absolute, the list's own
     parameters in their order (parsed as werkzeug parses `request.args`).
 
     Unknown parameters are not repeated: the `Link` header stays within what
     the list's parameters can make, whatever else the client sent."""
-    known = {field.data_key or name for name, field in g.list_schema.fields.items()}
+    known = {field.data_key or name for name, field in schema.fields.items()}
     pairs = parse_qsl(request.query_string.decode(), keep_blank_values=True,
                       errors="werkzeug.url_quote")
     kept = [(key, value) for key, value in pairs if key in known and key != "cursor"]

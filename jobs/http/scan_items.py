@@ -9,7 +9,6 @@ so an item and a single request with the same key replay each other. Each
 item is its own short transaction, with a request's bound on its waits for
 PostgreSQL; its outcome comes from the status.
 """
-import inspect
 import json
 
 from flask import current_app
@@ -19,13 +18,12 @@ from jobs import acting
 from jobs.errors import ApiError, Forbidden, NotFound
 from jobs.http.auth import ROLE_REQUIRED
 from jobs.http.body import item_body
-from jobs.http.contract import contract_of
+from jobs.http.contract import contract_of, unkeyed
 from jobs.http.envelope import first_message, flatten_errors
 from jobs.http.idempotency import REPLAYED, Keyed, canonical_json, fingerprint, run_once
 from jobs.services.serials import get_serial
 from jobs.services.tokens import role_allows
 from jobs.store.postgres import REQUEST_WAIT, bounded_waits
-from jobs.views.serials import detail_schema
 from schemas.scan import ScanItemSchema
 
 item_schema = ScanItemSchema()
@@ -77,7 +75,7 @@ def _run(head: dict, body: dict):
     path = f"/api/serials/{serial_id}/{head['action']}"
     keyed = Keyed(acting.current().key_owner, head["key"], "POST", path,
                   fingerprint("POST", path, _canonical(body)))
-    single = inspect.unwrap(view)
+    single = unkeyed(view)
     # Each item waits for PostgreSQL as long as a request may, not the batch as a whole:
     # a frozen server still ends the batch (503) within one item's bound.
     with acting.scanning(head.get("scanned_at")), item_body(body), bounded_waits(REQUEST_WAIT):
@@ -103,6 +101,7 @@ def _serial_now(serial_id: str | None) -> dict | None:
     if not serial_id:
         return None
     try:
-        return detail_schema.dump(get_serial(serial_id))
+        found = get_serial(serial_id)
     except NotFound:
         return None
+    return contract_of(current_app.view_functions["api.get_serial"]).dump(found)

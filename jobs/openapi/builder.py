@@ -35,70 +35,14 @@ from jobs.http.contract import JSON, Contract, contract_of
 from jobs.http.envelope import HTTP_MESSAGES, error_body, flatten_errors
 from jobs.http.idempotency import HEADER as IDEMPOTENCY_KEY
 from jobs.http.idempotency import IN_PROGRESS, INVALID_KEY, OTHER_REQUEST, REPLAYED
-from schemas.checks import MAX_CHECKS, Checks, Limit
 from schemas.error import ErrorSchema
-from schemas.fields import (
-    INT64_MAX,
-    INT64_MIN,
-    INT_MAX,
-    KEY_MAX,
-    NAME_MAX,
-    Boolean,
-    Choice,
-    JsonInteger,
-    Name,
-    PlainString,
-    QueryInteger,
-    Reference,
-    StepIndex,
-    StringList,
-    Timestamp,
-    WireField,
-)
-from schemas.moves import (
-    MAX_VOID,
-    OPERATOR_MAX,
-    TEXT_MAX,
-    EventId,
-    Operator,
-    SerialIds,
-    StepRange,
-    Text,
-)
-from schemas.path import ObjectList
-from schemas.query import (
-    LIMIT_MAX,
-    REPEATED,
-    TIMESTAMP_EXAMPLE,
-    TIMESTAMP_PATTERN,
-    Cursor,
-    PageLimit,
-    QuerySchema,
-    QueryText,
-    QueryTimestamp,
-)
+from schemas.fields import KEY_MAX, WireField
+from schemas.query import REPEATED, QuerySchema
 
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-# What `str.strip` removes (Python's whitespace, which includes \x1c-\x1f), spelled
-# out so that every regex engine reads "contains something else" the same way.
-# Stored strings never hold NUL (docs/api.md, Decisions). A name is trimmed
-# before its checks, so its pattern allows white space around 1 to 255
-# characters that start and end with something else.
-NO_NUL = "^[^\\u0000]*$"
-_SPACE = "".join(f"\\u{code:04x}" for code in range(0x110000) if chr(code).isspace())
-
-
-def trimmed_pattern(maximum: int) -> str:
-    """A pattern for text that is 1 to `maximum` characters once trimmed of white space."""
-    return (f"^[{_SPACE}]*[^{_SPACE}\\u0000](?:[^\\u0000]{{0,{maximum - 2}}}"
-            f"[^{_SPACE}\\u0000])?[{_SPACE}]*$")
-
-
-NAME_PATTERN = trimmed_pattern(NAME_MAX)
 _BODY_ERRORS = {400: (INVALID_JSON, NOT_AN_OBJECT, UNREADABLE), 413: (HTTP_MESSAGES[413],),
                 415: (NOT_JSON_MEDIA_TYPE, UNSUPPORTED_ENCODING)}
-NO_NUL = "^[^\\u0000]*$"
 LINK = ('`<{path}?{query}&cursor={cursor}>; rel="next"` (RFC 8288) when more items follow '
         'a page: the same path and parameters, in their order, with the next cursor')
 SECURITY_SCHEME = "bearerToken"
@@ -160,7 +104,8 @@ def _responses(declared: Contract) -> dict:
                                    "a page with `limit`, else the whole list")
     if declared.response is not None:
         success["content"] = {declared.media_type: {"schema": declared.response}}
-    headers = {**declared.headers, **({"Link": LINK} if declared.page is not None else {}),
+    etag = {"ETag": declared.etag.describes} if declared.etag is not None else {}
+    headers = {**declared.headers, **etag, **({"Link": LINK} if declared.page is not None else {}),
                **(_REPLAYED_HEADER if declared.idempotent else {})}
     if headers:
         success["headers"] = {name: {"description": text, "schema": {"type": "string"}}
@@ -188,7 +133,7 @@ def _promised_errors(declared: Contract) -> dict[int, tuple[str, ...]]:
     for status, messages in (_KEY_ERRORS if declared.idempotent else {}).items():
         promised[status] = promised.get(status, ()) + messages
     if declared.if_match is not None:
-        promised[412] = (declared.if_match,)
+        promised[412] = (declared.if_match.changed,)
     return promised
 
 
@@ -232,58 +177,17 @@ def _path_parameters(rule: Rule) -> list[dict]:
             for name in _RULE_ARGUMENT.findall(rule.rule)]
 
 
-def _floor_properties(wire_field) -> dict | None:
-    """The bounds of the floor's fields (docs/api.md, The floor's real day); None for others."""
-    if isinstance(wire_field, Operator):
-        return {"pattern": trimmed_pattern(OPERATOR_MAX)}
-    if isinstance(wire_field, Text):
-        return {"pattern": trimmed_pattern(TEXT_MAX)}
-    if isinstance(wire_field, EventId):
-        return {"minimum": INT64_MIN, "maximum": INT64_MAX}
-    if isinstance(wire_field, StepRange):
-        return {"minimum": 0, "description": "from 0 to the serial's own highest step"}
-    if isinstance(wire_field, SerialIds):
-        return {"minItems": 1, "maxItems": MAX_VOID, "uniqueItems": True,
-                "items": {"type": "string", "minLength": 1}}
-    if isinstance(wire_field, Checks):
-        return {"maxItems": MAX_CHECKS}
-    return None
+def _described_classes(base: type = WireField):
+    """`base` and every field class below it that names its own OpenAPI type."""
+    if "openapi_type" in vars(base) and base.openapi_type is not None:
+        yield base
+    for subclass in base.__subclasses__():
+        yield from _described_classes(subclass)
 
 
-def _wire_field_properties(self, wire_field, **kwargs) -> dict:
-    """apispec attribute function: the OpenAPI bounds of our custom fields."""
-    floor = _floor_properties(wire_field)
-    if floor is not None:
-        return floor
-    if isinstance(wire_field, PageLimit):
-        return {"minimum": 1, "maximum": LIMIT_MAX}
-    if isinstance(wire_field, QueryTimestamp):
-        return {"pattern": TIMESTAMP_PATTERN, "example": TIMESTAMP_EXAMPLE}
-    if isinstance(wire_field, QueryText):
-        bound = {} if wire_field.maximum is None else {"maxLength": wire_field.maximum}
-        return {"pattern": NO_NUL, **bound}
-    if isinstance(wire_field, JsonInteger):
-        return {"minimum": 1, "maximum": wire_field.maximum}
-    if isinstance(wire_field, StepIndex):
-        return {"minimum": 0, "maximum": INT_MAX}
-    if isinstance(wire_field, Name):
-        return {"minLength": 1, "pattern": NAME_PATTERN,
-                "description": "trimmed of leading and trailing whitespace before the checks, "
-                               f"then 1 to {NAME_MAX} characters"}
-    if isinstance(wire_field, StringList):
-        return {"items": {"type": "string", "pattern": NO_NUL}}
-    if isinstance(wire_field, Choice):
-        return {"enum": list(wire_field.choices)}
-    if isinstance(wire_field, Reference):
-        return {"minLength": 1, "pattern": NO_NUL}
-    if isinstance(wire_field, PlainString):
-        bound = {} if wire_field.maximum is None else {"maxLength": wire_field.maximum}
-        return {**bound, "pattern": NO_NUL}
-    if isinstance(wire_field, ObjectList):
-        return {"minItems": 1, "maxItems": wire_field.maximum}
-    if isinstance(wire_field, Timestamp):
-        return {"example": "2024-01-20T16:45:00.000Z"}
-    return {}
+def _field_properties(self, wire_field, **kwargs) -> dict:
+    """apispec attribute function: what a `WireField` says of itself (`openapi()`)."""
+    return wire_field.openapi() if isinstance(wire_field, WireField) else {}
 
 
 def _new_spec() -> APISpec:
@@ -294,17 +198,10 @@ def _new_spec() -> APISpec:
         info={"description": "Production jobs, their paths, serials and live progress."},
     )
     converter = marshmallow.converter
-    for wire_class, openapi_type, openapi_format in (
-        (JsonInteger, "integer", None), (Name, "string", None), (PlainString, "string", None),
-        (StringList, "array", None), (Choice, "string", None), (Timestamp, "string", "date-time"),
-        (Boolean, "boolean", None), (PageLimit, "integer", None), (Cursor, "string", None),
-        (QueryTimestamp, "string", None), (QueryText, "string", None),
-        (QueryInteger, "integer", None), (StepIndex, "integer", None),
-        (Operator, "string", None), (Text, "string", None), (EventId, "integer", None),
-        (StepRange, "integer", None), (SerialIds, "array", None), (Limit, "number", None),
-    ):
-        converter.map_to_openapi_type(wire_class, openapi_type, openapi_format)
-    converter.add_attribute_function(_wire_field_properties)
+    for wire_class in _described_classes():
+        converter.map_to_openapi_type(wire_class, wire_class.openapi_type,
+                                      wire_class.openapi_format)
+    converter.add_attribute_function(_field_properties)
     converter.add_parameter_attribute_function(_empty_values)
     spec.components.schema("Error", schema=ErrorSchema)
     spec.components.security_scheme(SECURITY_SCHEME, _BEARER)

@@ -12,6 +12,8 @@ from jobs.errors import Conflict, Forbidden
 from jobs.services import routing
 from jobs.services.moves import step_number
 from jobs.services.serial_state import (
+    IS_ON_HOLD,
+    IS_VOIDED,
     RESTORED,
     detail,
     locate,
@@ -27,8 +29,12 @@ from jobs.store.records import fetch, update_row
 from jobs.store.statements import first_row, param, statement
 from jobs.vocabulary import IN_PROGRESS, ON_HOLD, SCRAPPED, VOIDED
 
-REWORK_REFUSED = {SCRAPPED: "Cannot rework a scrapped serial", VOIDED: "Serial {id} is voided",
-                  ON_HOLD: "Serial {id} is on hold"}
+REWORK_REFUSED = {SCRAPPED: "Cannot rework a scrapped serial", VOIDED: IS_VOIDED,
+                  ON_HOLD: IS_ON_HOLD}
+NOTHING_TO_UNDO = "Serial {id} has nothing to undo"
+NOT_THE_LAST_MOVE = "Event {eventId} is not the last move of serial {id}"
+PLANNER_ONLY = "Only a planner can undo this move"
+CANNOT_RESTORE = "Serial {id} can no longer be restored: its job or path was deleted"
 
 
 def rework_range(serial_id: str) -> int:
@@ -83,18 +89,17 @@ def _require_undoable(serial: dict, move: dict | None, event_id: int | None,
                       undo_minutes: float) -> None:
     """The checks of Undo after the body, in order (docs/api.md, Precisions: Check orders)."""
     if move is None:
-        raise Conflict(f"Serial {serial['id']} has nothing to undo")
+        raise Conflict(NOTHING_TO_UNDO, id=serial["id"])
     if event_id is not None and event_id != move["event_id"]:
-        raise Conflict(f"Event {event_id} is not the last move of serial {serial['id']}")
+        raise Conflict(NOT_THE_LAST_MOVE, eventId=event_id, id=serial["id"])
     who = acting.current()
     too_old = clock.now_ms() - move["at"] > undo_minutes * 60_000
     if who.role == "operator" and (move["actor"] != who.actor or too_old):
-        raise Forbidden("Only a planner can undo this move")
+        raise Forbidden(PLANNER_ONLY)
     if move["type"] == "serial.voided" and not (
             Job.get_or_none(Job.id == serial["job_id"]) and
             Path.get_or_none(Path.id == serial["path_id"])):
-        raise Conflict(f"Serial {serial['id']} can no longer be restored: its job or path "
-                       "was deleted")
+        raise Conflict(CANNOT_RESTORE, id=serial["id"])
 
 
 def undo_serial(serial_id: str, reason: str, undo_minutes: float, event_id: int | None = None,

@@ -5,27 +5,39 @@ The serial does not move; each runs in one write transaction under its row lock.
 from jobs.errors import Conflict, NotFound
 from jobs.services import inspections, routing
 from jobs.services.moves import held_by
-from jobs.services.serial_state import Located, detail, locate, look, require_status, save
+from jobs.services.serial_state import (
+    IS_ON_HOLD,
+    IS_VOIDED,
+    Located,
+    detail,
+    locate,
+    look,
+    require_status,
+    save,
+)
 from jobs.store.db import read_snapshot, write_transaction
 from jobs.vocabulary import DEFERRED, DONE, ON_HOLD, SCRAPPED, VOIDED, WAIVED
 
+STEP_NOT_FOUND = "Step not found: {stepId}"
+NOT_DEFERRED = "Step {name} is not deferred"
+
 
 def step_of(located: Located, step_id: str) -> int:
-    """Return the index of step `step_id` on the serial's path; raises NotFound `Step not found`."""
+    """Return the index of step `step_id` on the serial's path; raises NotFound `STEP_NOT_FOUND`."""
     for index, step in enumerate(located.steps):
         if step["id"] == step_id:
             return index
-    raise NotFound("Step", step_id)
+    raise NotFound(STEP_NOT_FOUND, stepId=step_id)
 
 
 def require_deferred(located: Located, index: int) -> None:
-    """Raise Conflict `Step {name} is not deferred` unless step `index` is."""
+    """Raise Conflict `NOT_DEFERRED` unless step `index` is."""
     if located.states[index][0] != DEFERRED:
-        raise Conflict(f"Step {located.name(index)} is not deferred")
+        raise Conflict(NOT_DEFERRED, name=located.name(index))
 
 
 COMPLETE_REFUSED = {SCRAPPED: "Cannot complete a step of a scrapped serial",
-                    VOIDED: "Serial {id} is voided", ON_HOLD: "Serial {id} is on hold"}
+                    VOIDED: IS_VOIDED, ON_HOLD: IS_ON_HOLD}
 
 
 def complete_step(serial_id: str, step_id: str, results=None,

@@ -6,7 +6,7 @@ restores. Release writes one `serial.released` whatever its disposition.
 """
 from jobs import clock
 from jobs.errors import Conflict
-from jobs.services import routing
+from jobs.services import routing, serial_state
 from jobs.services.serial_state import NO_HOLD, Located, detail, locate, look, require_status, save
 from jobs.store.db import read_snapshot, write_transaction
 from jobs.vocabulary import COMPLETED, IN_PROGRESS, ON_HOLD, SCRAPPED, VOIDED
@@ -32,7 +32,8 @@ def hold(located: Located, reason: str, note: str | None, operator: str | None,
 
 HOLD_REFUSED = {ON_HOLD: "Serial {id} is already on hold",
                 COMPLETED: "Cannot hold a completed serial",
-                SCRAPPED: "Cannot hold a scrapped serial", VOIDED: "Serial {id} is voided"}
+                SCRAPPED: "Cannot hold a scrapped serial", VOIDED: serial_state.IS_VOIDED}
+NOT_ON_HOLD = "Serial {id} is not on hold"
 
 
 def hold_serial(serial_id: str, reason: str, note: str | None = None,
@@ -64,7 +65,7 @@ def require_held(serial_id: str) -> int:
 
 def _require_on_hold(located: Located) -> None:
     if located.serial["status"] != ON_HOLD:
-        raise Conflict(f"Serial {located.serial['id']} is not on hold")
+        raise Conflict(NOT_ON_HOLD, id=located.serial["id"])
 
 
 def release_serial(serial_id: str, disposition: str, note: str | None = None,

@@ -11,6 +11,12 @@ from decimal import Decimal
 
 from jobs.errors import InvalidField
 
+NOT_AN_OBJECT = "results must be an object"
+RESULT = "results.{name}"
+MISSING = "results.{name} is required"
+WRONG_KIND = "results.{name} must be a {kind}"
+NOT_A_CHECK = "results.{name} is not a check of step {stepName}"
+
 
 def _valid(check: dict, value) -> bool:
     if check["kind"] == "pass_fail":
@@ -34,31 +40,28 @@ def evaluate(step: dict, results) -> list[dict]:
     """Return `[{check, value, passed}]` for `results` on `step`, in its check order.
 
     `results` is what the body sent (None: absent). Raises InvalidField (400, with `data.errors`)
-    `results must be an object`, `results.{name} is required`,
-    `results.{name} must be a boolean` / `must be a number`,
-    `results.{name} is not a check of step {stepName}`.
+    `NOT_AN_OBJECT`, `MISSING`, `WRONG_KIND` (a boolean or a number), `NOT_A_CHECK`.
     """
     if results is None:
         results = {}
     if not isinstance(results, dict):
-        raise InvalidField("results", "results must be an object")
+        raise InvalidField("results", NOT_AN_OBJECT)
     checks = step.get("checks") or []
     evaluated = []
     for check in checks:
         name = check["name"]
         if name not in results:
             if check["required"]:
-                raise InvalidField(f"results.{name}", f"results.{name} is required")
+                raise InvalidField(RESULT, MISSING, name=name)
             continue
         if not _valid(check, results[name]):
             kind = "boolean" if check["kind"] == "pass_fail" else "number"
-            raise InvalidField(f"results.{name}", f"results.{name} must be a {kind}")
+            raise InvalidField(RESULT, WRONG_KIND, name=name, kind=kind)
         evaluated.append({"check": name, "value": results[name],
                           "passed": _passed(check, results[name])})
     unknown = sorted(set(results) - {check["name"] for check in checks})
     if unknown:
-        raise InvalidField(f"results.{unknown[0]}",
-                           f"results.{unknown[0]} is not a check of step {step['name']}")
+        raise InvalidField(RESULT, NOT_A_CHECK, name=unknown[0], stepName=step["name"])
     return evaluated
 
 

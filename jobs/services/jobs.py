@@ -12,6 +12,8 @@ from jobs.services.versions import require_match, version
 from jobs.store.db import read_snapshot, write_transaction
 from jobs.store.keyset import Keyset, contains_text
 from jobs.store.models import Job, Serial
+from jobs.store.records import HAS_SERIALS as HAS_SERIALS_OF
+from jobs.store.records import NOT_FOUND as NOT_FOUND_OF
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
 
 
@@ -57,7 +59,9 @@ def create_job(fields: dict) -> dict:
     return row
 
 
-CHANGED = "Job"
+CHANGED = "Job has changed since it was read"
+NOT_FOUND = NOT_FOUND_OF[Job]
+HAS_SERIALS = HAS_SERIALS_OF[Job]
 
 
 def job_version(job: dict) -> str:
@@ -68,12 +72,12 @@ def job_version(job: dict) -> str:
 def require_job(job_id: str, if_match=None) -> None:
     """Check that job `job_id` exists (the look-up first), then `if_match` (an If-Match).
 
-    Raises NotFound, then PreconditionFailed `Job has changed since it was read`.
+    Raises NotFound, then PreconditionFailed `CHANGED`.
     """
     if if_match is None:
         require(Job, job_id)
     else:
-        require_match(if_match, job_version(fetch(Job, job_id)), CHANGED)
+        require_match(if_match, CHANGED, job_version, fetch(Job, job_id))
 
 
 def update_job(job_id: str, changes: dict, if_match=None) -> dict:
@@ -89,11 +93,11 @@ def update_job(job_id: str, changes: dict, if_match=None) -> dict:
     """
     if not changes:
         job = fetch(Job, job_id)
-        require_match(if_match, job_version(job), CHANGED)
+        require_match(if_match, CHANGED, job_version, job)
         return job
     with write_transaction():
         before = fetch(Job, job_id, lock="FOR UPDATE")
-        require_match(if_match, job_version(before), CHANGED)
+        require_match(if_match, CHANGED, job_version, before)
         job = update_row(Job, job_id, changes)
         history.record("job.updated", job_id, history.changes(Job, before, job, changes))
     return job
@@ -108,7 +112,7 @@ def delete_job(job_id: str, if_match=None) -> None:
     the locked row), or Conflict `Cannot delete job: it has {n} serial(s)`.
     """
     def unchanged(job: dict) -> None:
-        require_match(if_match, job_version(job), CHANGED)
+        require_match(if_match, CHANGED, job_version, job)
 
     with write_transaction():
         job = delete_unless_serials(Job, job_id, Serial.job_id, unchanged)

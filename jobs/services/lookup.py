@@ -8,7 +8,7 @@ made by that GET's own service.
 """
 import re
 
-from jobs.errors import ApiError, Conflict, NotFound
+from jobs.errors import Conflict, NotFound
 from jobs.services import jobs, paths, serials
 from jobs.store.db import read_snapshot
 from jobs.store.models import Job, Path, ProcessStep
@@ -19,13 +19,8 @@ from jobs.store.statements import query_rows
 SERIAL_ID = re.compile(r"SN-[0-9]+", re.IGNORECASE)
 
 
-class NothingMatches(ApiError):
-    """404 `Nothing matches {code}`: no serial, job, path or step answers to the code."""
-
-    status = 404
-
-    def __init__(self, code: str):
-        super().__init__(f"Nothing matches {code}")
+NOTHING_MATCHES = "Nothing matches {code}"
+MANY_JOBS = "Code {code} matches more than one job"
 
 
 def _serial(code: str) -> dict | None:
@@ -52,7 +47,7 @@ def _job_by_ticket(code: str) -> dict | None:
     ids = [row[0] for row in Job.select(Job.id).where(Job.jira_ticket_key == code)
            .limit(2).tuples()]
     if len(ids) > 1:
-        raise Conflict(f"Code {code} matches more than one job")
+        raise Conflict(MANY_JOBS, code=code)
     return _found(jobs.job_detail, ids[0]) if ids else None
 
 
@@ -60,7 +55,7 @@ def lookup(code: str) -> tuple[str, dict]:
     """Return `(kind, object)` for the trimmed `code`: `serial`, `job`, `path` or `step`.
 
     Raises Conflict `Code {code} matches more than one job` (two jobs with
-    that ticket key), NothingMatches (404).
+    that ticket key), NotFound `NOTHING_MATCHES`.
     """
     with read_snapshot():
         for kind, find in (("serial", _serial), ("job", lambda c: _found(jobs.job_detail, c)),
@@ -69,4 +64,4 @@ def lookup(code: str) -> tuple[str, dict]:
             found = find(code)
             if found is not None:
                 return kind, found
-    raise NothingMatches(code)
+    raise NotFound(NOTHING_MATCHES, code=code)

@@ -11,6 +11,8 @@ from jobs.errors import BadRequest, Conflict
 from jobs.services import inspections, routing
 from jobs.services.holds import FAILED_CHECK, hold
 from jobs.services.serial_state import (
+    IS_ON_HOLD,
+    IS_VOIDED,
     NO_HOLD,
     Located,
     current_serial,
@@ -23,6 +25,12 @@ from jobs.store.db import write_transaction
 from jobs.vocabulary import COMPLETED, ON_HOLD, SCRAPPED, VOIDED
 
 NOT_GIVEN = object()
+NOT_ON_PATH = "expectedStepId is not a step of path {pathId}"
+NOT_AT_INDEX = "Serial {id} is at step {currentStepIndex}, not {expectedStepIndex}"
+NOT_AT_STEP = ("Serial {id} is at step {currentStepIndex} ({currentStepName}), "
+               "not {expectedStepName}")
+OUT_OF_RANGE = "{field} must be from {low} to {high}"
+NO_RESULTS_WHEN_BYPASSED = "results are not taken for a bypassed step"
 
 
 def require_expected(located: Located, index: int | None, step_id) -> None:
@@ -30,13 +38,13 @@ def require_expected(located: Located, index: int | None, step_id) -> None:
     serial, steps = located.serial, located.steps
     by_id = {step["id"]: step for step in steps}
     if step_id is not NOT_GIVEN and (not isinstance(step_id, str) or step_id not in by_id):
-        raise BadRequest(f"expectedStepId is not a step of path {serial['path_id']}")
+        raise BadRequest(NOT_ON_PATH, pathId=serial["path_id"])
     at = serial["current_step_index"]
     if index is not None and at != index:
-        raise Conflict(f"Serial {serial['id']} is at step {at}, not {index}")
+        raise Conflict(NOT_AT_INDEX, id=serial["id"], currentStepIndex=at, expectedStepIndex=index)
     if step_id is not NOT_GIVEN and serial["current_step_id"] != step_id:
-        raise Conflict(f"Serial {serial['id']} is at step {at} ({located.name(at)}), "
-                       f"not {by_id[step_id]['name']}")
+        raise Conflict(NOT_AT_STEP, id=serial["id"], currentStepIndex=at,
+                       currentStepName=located.name(at), expectedStepName=by_id[step_id]["name"])
 
 
 def step_number(value, low: int, high: int, field: str = "toStepIndex") -> int:
@@ -44,12 +52,12 @@ def step_number(value, low: int, high: int, field: str = "toStepIndex") -> int:
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool) \
             and Decimal(value).is_finite() and low <= value <= high and value == int(value):
         return int(value)
-    raise BadRequest(f"{field} must be from {low} to {high}")
+    raise BadRequest(OUT_OF_RANGE, field=field, low=low, high=high)
 
 
 ADVANCE_REFUSED = {COMPLETED: "Serial is already completed",
                    SCRAPPED: "Cannot advance a scrapped serial",
-                   ON_HOLD: "Serial {id} is on hold", VOIDED: "Serial {id} is voided"}
+                   ON_HOLD: IS_ON_HOLD, VOIDED: IS_VOIDED}
 
 
 def require_advanceable(serial_id: str) -> None:
@@ -96,7 +104,7 @@ def _results(step: dict, results, bypassed: bool) -> list[dict]:
     """Evaluate the results of leaving `step`; a bypassed step takes none (400 if sent)."""
     if bypassed:
         if results:
-            raise BadRequest("results are not taken for a bypassed step")
+            raise BadRequest(NO_RESULTS_WHEN_BYPASSED)
         return []
     return inspections.evaluate(step, results)
 
@@ -125,7 +133,7 @@ def _advanced(located: Located, at: int, to: int, bypassed: list) -> tuple[dict,
 
 
 SCRAP_REFUSED = {SCRAPPED: "Serial is already scrapped",
-                 COMPLETED: "Cannot scrap a completed serial", VOIDED: "Serial {id} is voided"}
+                 COMPLETED: "Cannot scrap a completed serial", VOIDED: IS_VOIDED}
 
 
 def scrap_serial(serial_id: str, reason: str, note: str | None = None,

@@ -12,6 +12,8 @@ from jobs.services import history
 from jobs.services.versions import require_match, version
 from jobs.store.db import write_transaction
 from jobs.store.models import INSERT_BATCH, Job, Path, ProcessStep, Serial
+from jobs.store.records import HAS_SERIALS as HAS_SERIALS_OF
+from jobs.store.records import NOT_FOUND as NOT_FOUND_OF
 from jobs.store.records import delete_unless_serials, fetch, require, update_row
 from jobs.store.statements import param, query_rows, rows, statement
 
@@ -76,7 +78,9 @@ def create_path(fields: dict) -> dict:
     return _with_steps(path, step_rows)
 
 
-CHANGED = "Path"
+CHANGED = "Path has changed since it was read"
+NOT_FOUND = NOT_FOUND_OF[Path]
+HAS_SERIALS = HAS_SERIALS_OF[Path]
 
 
 def path_version(path: dict, steps: list[dict] | None = None) -> str:
@@ -87,19 +91,20 @@ def path_version(path: dict, steps: list[dict] | None = None) -> str:
     return version(Path, path, (ProcessStep, path["steps"] if steps is None else steps))
 
 
-def _require_unchanged(if_match, path: dict) -> None:
-    require_match(if_match, path_version(path, _steps_of_path(path["id"])), CHANGED)
+def _stored_version(path: dict) -> str:
+    """The version of a path row as stored: its steps read now."""
+    return path_version(path, _steps_of_path(path["id"]))
 
 
 def require_path(path_id: str, if_match=None) -> None:
     """Check that path `path_id` exists (the look-up first), then `if_match` (an If-Match).
 
-    Raises NotFound, then PreconditionFailed `Path has changed since it was read`.
+    Raises NotFound, then PreconditionFailed `CHANGED`.
     """
     if if_match is None:
         require(Path, path_id)
     else:
-        _require_unchanged(if_match, fetch(Path, path_id))
+        require_match(if_match, CHANGED, _stored_version, fetch(Path, path_id))
 
 
 def update_path(path_id: str, changes: dict, if_match=None) -> dict:
@@ -113,12 +118,11 @@ def update_path(path_id: str, changes: dict, if_match=None) -> dict:
     """
     if not changes:
         path = path_detail(path_id)
-        require_match(if_match, path_version(path), CHANGED)
+        require_match(if_match, CHANGED, path_version, path)
         return path
     with write_transaction():
         before = fetch(Path, path_id, lock="FOR UPDATE")
-        if if_match is not None:
-            _require_unchanged(if_match, before)
+        require_match(if_match, CHANGED, _stored_version, before)
         path = update_row(Path, path_id, changes)
         history.record("path.updated", path["job_id"],
                        history.changes(Path, before, path, changes), path_id=path_id)
@@ -132,8 +136,7 @@ def delete_path(path_id: str, if_match=None) -> None:
     the locked path), or Conflict `Cannot delete path: it has {n} serial(s)`.
     """
     def unchanged(path: dict) -> None:
-        if if_match is not None:
-            _require_unchanged(if_match, path)
+        require_match(if_match, CHANGED, _stored_version, path)
 
     with write_transaction():
         path = delete_unless_serials(Path, path_id, Serial.path_id, unchanged)

@@ -11,6 +11,8 @@ from jobs.vocabulary import CURRENT, DEFERRED, DONE, PENDING, SKIPPED, WAIVED
 
 State = tuple[str, int]
 COMPLETED_AT = -1
+NOT_BYPASSABLE = "Step {name} is required and cannot be bypassed on this path"
+HAS_DEFERRED = "Serial {id} has deferred steps: {names}"
 
 
 def plan(count: int, index: int) -> list[State]:
@@ -75,14 +77,13 @@ def advance(serial_id: str, states: list[State], steps: list[dict], mode: str, a
     for index in range(first, to):
         became = bypassed_as(steps[index], mode)
         if became is None:
-            raise Conflict(f"Step {steps[index]['name']} is required and cannot be bypassed "
-                           "on this path")
+            raise Conflict(NOT_BYPASSABLE, name=steps[index]["name"])
         new[index] = (became, new[index][1])
         bypassed.append((index, became))
     if to == len(steps):
         names = deferred_names(new, steps)
         if names:
-            raise Conflict(f"Serial {serial_id} has deferred steps: {', '.join(names)}")
+            raise Conflict(HAS_DEFERRED, id=serial_id, names=", ".join(names))
     else:
         new[to] = (CURRENT, new[to][1] + 1)
     return new, bypassed

@@ -18,7 +18,7 @@ from jobs.services import history, routing
 from jobs.store.bulk import insert_rows
 from jobs.store.db import db, write_scratch
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
-from jobs.store.records import fetch, update_row
+from jobs.store.records import NOT_FOUND, fetch, update_row
 from jobs.store.statements import as_row, execute, param, rows, statement, tuples
 from jobs.vocabulary import ON_HOLD, VOIDED
 
@@ -48,13 +48,30 @@ class Located:
         return self.steps[index]["name"]
 
 
+# The status refusals every move shares; each move's own table cites them.
+IS_ON_HOLD = "Serial {id} is on hold"
+IS_VOIDED = "Serial {id} is voided"
+
+
 def require_status(located: Located, refused: dict[str, str]) -> None:
     """Raise the error `refused` names for the serial's status (400; 409 for on hold)."""
     serial = located.serial
     message = refused.get(serial["status"])
     if message is not None:
-        error = Conflict if serial["status"] == ON_HOLD else BadRequest
-        raise error(message.format(id=serial["id"]))
+        raise _REFUSAL[serial["status"] == ON_HOLD](message, id=serial["id"])
+
+
+_REFUSAL = {False: BadRequest, True: Conflict}
+
+
+def refusals(refused: dict[str, str]) -> dict[int, tuple[str, ...]]:
+    """Return `refused`'s messages by the HTTP status `require_status` answers them with,
+    in their order: what a move's contract declares (`errors`)."""
+    by_status: dict[int, tuple[str, ...]] = {400: (), 409: ()}
+    for status, message in refused.items():
+        code = _REFUSAL[status == ON_HOLD].status
+        by_status[code] += (message,)
+    return by_status
 
 
 def _steps_of_path():
@@ -111,7 +128,7 @@ def locate(serial_id: str) -> Located:
         return look(serial_id)
     found = tuples(statement(_path_with_steps), {"path_id": serial["path_id"]})
     if not found:
-        raise NotFound("Path", serial["path_id"])
+        raise NotFound(NOT_FOUND[Path], id=serial["path_id"])
     width = len(Path._meta.sorted_fields)
     steps = [as_row(ProcessStep, row[width:]) for row in found if row[width] is not None]
     return Located(serial, as_row(Path, found[0][:width]), steps,

@@ -17,12 +17,15 @@ from jobs.store.bulk import insert_rows
 from jobs.store.db import read_snapshot, write_scratch, write_transaction
 from jobs.store.keyset import Keyset
 from jobs.store.models import Job, Path, ProcessStep, Sequence, Serial
+from jobs.store.records import NOT_FOUND as NOT_FOUND_OF
 from jobs.store.records import fetch, require
 from jobs.store.statements import param, statement, tuples
 from jobs.vocabulary import IN_PROGRESS, ON_HOLD, SERIAL_STATUSES, VOIDED
 
 # What waits at a station: the serials a `stepId` filter lists when no status is given.
 WAITING = (IN_PROGRESS, ON_HOLD)
+NOT_FOUND = NOT_FOUND_OF[Serial]
+NOT_OF_JOB = "Path {pathId} does not belong to job {jobId}"
 
 
 def get_serial(serial_id: str) -> dict:
@@ -111,7 +114,7 @@ def create_serials(job_id: str, path_id: str, quantity: int) -> list[dict]:
         require(Job, job_id, lock="FOR SHARE")
         path = fetch(Path, path_id, lock="FOR SHARE")
         if path["job_id"] != job_id:
-            raise BadRequest(f"Path {path_id} does not belong to job {job_id}")
+            raise BadRequest(NOT_OF_JOB, pathId=path_id, jobId=job_id)
         first_step = tuples(statement(_first_step), {"path_id": path_id})[0][0]
         first = _take_numbers(quantity)
         made = [

@@ -24,6 +24,8 @@ PREFIX = "shop_"
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 BAD_NAME = "NAME must be 1 to 64 letters, digits, '.', '_' or '-'"
 BAD_ROLE = f"ROLE must be one of: {', '.join(ROLES)}"
+NAME_TAKEN = "A token named {name} already exists"
+NOT_FOUND = "Token not found: {name}"
 # "Last used" is written at most once per this many milliseconds per token.
 TOUCH_EVERY_MS = 60_000
 
@@ -60,7 +62,7 @@ def create_token(name: str, role: str) -> str:
         with db.atomic():
             Token.insert(row).execute()
     except IntegrityError as error:
-        raise Conflict(f"A token named {name} already exists") from error
+        raise Conflict(NAME_TAKEN, name=name) from error
     return secret
 
 
@@ -73,15 +75,15 @@ def revoke_token(name: str) -> None:
     """Revoke the token `name` that is not revoked.
 
     Nothing caches tokens, so the next request with it, on any worker or
-    host, is refused. Raises BadRequest for a bad name, NotFound `Token not
-    found: {name}` when no token that is not revoked has it.
+    host, is refused. Raises BadRequest for a bad name, NotFound `NOT_FOUND`
+    when no token that is not revoked has it.
     """
     _check_name(name)
     with db.atomic():
         revoked = (Token.update(revoked_at=clock.now_ms())
                    .where((Token.name == name) & Token.revoked_at.is_null()).execute())
     if not revoked:
-        raise NotFound("Token", name)
+        raise NotFound(NOT_FOUND, name=name)
 
 
 def _by_secret():

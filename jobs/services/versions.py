@@ -7,6 +7,7 @@ nothing else. One function computes it for every answer and every check.
 """
 import hashlib
 import json
+from collections.abc import Callable
 
 import orjson
 from peewee import Model
@@ -45,12 +46,16 @@ def _values(model: type[Model], row: dict) -> list:
     return [row.get(field.column_name) for field in model._meta.sorted_fields]
 
 
-def require_match(if_match: str | frozenset[str] | None, current: str, kind: str) -> None:
-    """Raise PreconditionFailed `{kind} has changed since it was read` unless `if_match` matches.
+def require_match(if_match: str | frozenset[str] | None, changed: str,
+                  version_of: Callable[[dict], str], row: dict) -> None:
+    """Raise PreconditionFailed(`changed`) unless `if_match` names `version_of(row)`.
 
-    `if_match`: None (no If-Match: always matches), `ANY`, or the set of
-    strong validators listed (empty when the header was malformed).
+    `if_match`: None (no If-Match: always matches, and no version is
+    computed), `ANY`, or the set of strong validators listed (empty when the
+    header was malformed). `changed` is the service's message, `{Kind} has
+    changed since it was read`. The one check of both Job and Path.
     """
-    if if_match is None or if_match == ANY or current in if_match:
+    if if_match is None or if_match == ANY:
         return
-    raise PreconditionFailed(f"{kind} has changed since it was read")
+    if version_of(row) not in if_match:
+        raise PreconditionFailed(changed)

@@ -15,7 +15,7 @@ from jobs.services.serial_state import MOVE_COLUMNS, RESTORED
 from jobs.store.bulk import insert_rows
 from jobs.store.db import write_transaction
 from jobs.store.models import Serial, SerialMove
-from jobs.store.records import NUL, locked
+from jobs.store.records import NOT_FOUND, NUL, locked
 from jobs.store.statements import query_rows
 from jobs.vocabulary import IN_PROGRESS, VOIDED
 
@@ -42,18 +42,22 @@ def _moved(ids: list[str]) -> set[str]:
     return moved
 
 
+ALREADY_VOIDED = "Serial {id} is already voided"
+HAS_MOVED = "Serial {id} has moved and cannot be voided"
+
+
 def _require_voidable(ids: list[str], found: dict[str, dict]) -> None:
     for ident in ids:
         if ident not in found:
-            raise NotFound("Serial", ident)
+            raise NotFound(NOT_FOUND[Serial], id=ident)
     moved = _moved(ids)
     for ident in ids:
         serial = found[ident]
         if serial["status"] == VOIDED:
-            raise Conflict(f"Serial {ident} is already voided")
+            raise Conflict(ALREADY_VOIDED, id=ident)
         # Off its creation state with no standing move: moved before moves were kept.
         if ident in moved or (serial["status"], serial["current_step_index"]) != (IN_PROGRESS, 0):
-            raise Conflict(f"Serial {ident} has moved and cannot be voided")
+            raise Conflict(HAS_MOVED, id=ident)
 
 
 def void_serials(serial_ids: list[str], reason: str) -> list[dict]:

@@ -13,11 +13,13 @@ from jobs.errors import InvalidField
 from jobs.store.db import write_transaction
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event, Job, Webhook, WebhookDelivery
+from jobs.store.records import NOT_FOUND as NOT_FOUND_OF
 from jobs.store.records import fetch, require
 from jobs.store.statements import query_rows
 from jobs.webhooks.targets import PrivateAddress, TargetRefused, checked_address, split_url
 
 SECRET_PREFIX = "whsec_"
+NOT_FOUND = NOT_FOUND_OF[Webhook]
 ACTIVE, FAILING, DISABLED = "active", "failing", "disabled"
 
 

@@ -3,7 +3,8 @@
 The write operations run inside the caller's write transaction, so that the
 change and its history event are stored together or not at all.
 
-A model's class name is the kind its 404 names (`Job not found: {id}`).
+`NOT_FOUND` holds each kind's 404 and `HAS_SERIALS` its refused delete
+(the services and the contracts cite them).
 The look-up and the partial update run on every GET and PUT, so their
 statements are compiled once per model, lock and column set (`statements`).
 """
@@ -14,12 +15,16 @@ from peewee import SQL, Field, Model, fn
 from jobs import clock
 from jobs.errors import Conflict, NotFound
 from jobs.store.db import db
-from jobs.store.models import Serial
+from jobs.store.models import Job, Path, Serial, Webhook
 from jobs.store.statements import first_row, param, statement, tuples
 from jobs.vocabulary import VOIDED
 
 # No stored id holds NUL (PostgreSQL text cannot), so such an id names nothing.
 NUL = "\x00"
+NOT_FOUND = {Job: "Job not found: {id}", Path: "Path not found: {id}",
+             Serial: "Serial not found: {id}", Webhook: "Webhook not found: {id}"}
+HAS_SERIALS = {Job: "Cannot delete job: it has {n} serial(s)",
+               Path: "Cannot delete path: it has {n} serial(s)"}
 
 
 def _by_key(model: type[Model], lock: str | None):
@@ -55,22 +60,22 @@ def require(model: type[Model], ident: str, lock: str | None = None) -> None:
     `lock` (`"FOR SHARE"`, `"FOR UPDATE"`; inside a write transaction) locks
     the row on PostgreSQL until the transaction ends, so a concurrent delete
     waits for it (or it for the delete, and then finds nothing). Raises
-    NotFound `{Model} not found: {ident}`.
+    NotFound `NOT_FOUND[model]`.
     """
     if NUL in ident or not tuples(statement(_exists_by_key, model, lock), {"ident": ident}):
-        raise NotFound(model.__name__, ident)
+        raise NotFound(NOT_FOUND[model], id=ident)
 
 
 def fetch(model: type[Model], ident: str, lock: str | None = None) -> dict:
     """Return the `model` row `ident` as a dict, locked as in `require`.
 
     Before changing a row, fetch it with `lock="FOR UPDATE"`, so that what
-    was read is what the change replaces. Raises NotFound `{Model} not found: {ident}`.
+    was read is what the change replaces. Raises NotFound `NOT_FOUND[model]`.
     """
     found = NUL not in ident
     row = first_row(model, statement(_by_key, model, lock), {"ident": ident}) if found else None
     if row is None:
-        raise NotFound(model.__name__, ident)
+        raise NotFound(NOT_FOUND[model], id=ident)
     return row
 
 
@@ -99,7 +104,7 @@ def delete_unless_serials(model: type[Model], ident: str, link: Field,
     delete; voided serials do not count. `precondition(row)`, if given,
     runs on the locked row before the count (it raises to refuse: If-Match
     before 409). Returns the deleted
-    row; raises NotFound, or Conflict `Cannot delete {kind}: it has {n} serial(s)`.
+    row; raises NotFound, or Conflict `HAS_SERIALS[model]`.
     """
     row = fetch(model, ident, lock="FOR UPDATE")
     if precondition is not None:
@@ -108,6 +113,6 @@ def delete_unless_serials(model: type[Model], ident: str, link: Field,
     count = Serial.select(fn.COUNT(Serial.id)).where(
         (link == ident) & (Serial.status != VOIDED)).scalar()
     if count:
-        raise Conflict(f"Cannot delete {model.__name__.lower()}: it has {count} serial(s)")
+        raise Conflict(HAS_SERIALS[model], n=count)
     model.delete().where(model._meta.primary_key == ident).execute()
     return row

@@ -1,4 +1,7 @@
-"""Views: parse with a schema, call a service, dump. Importing this registers every route."""
+"""Views: load through the contract, call a service, return what the contract dumps.
+
+Importing this registers every route.
+"""
 from jobs.views import (  # noqa: F401
     board,
     corrections,

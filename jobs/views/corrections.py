@@ -1,51 +1,43 @@
-"""Rework, Undo and Void (docs/api.md, Rework; Undo; Void): parse, call, dump."""
+"""Rework, Undo and Void (docs/api.md, Rework; Undo; Void): the contract loads and dumps."""
 from flask import current_app
 
-from jobs.http import bp, contract, json_body
+from jobs.http import bp, contract, json_body, load_body
 from jobs.services import corrections as service
-from jobs.services.serials import require_serial
-from jobs.services.voids import void_serials
-from jobs.views.moves import ON_HOLD, VOIDED
-from jobs.views.serials import SERIAL_NOT_FOUND, detail_schema, serial_schema
+from jobs.services import voids
+from jobs.services.serial_state import refusals
+from jobs.services.serials import NOT_FOUND, require_serial
 from schemas.moves import ReworkSchema, UndoSchema, VoidSchema
 from schemas.serial import SerialDetailSchema, SerialSchema
-
-undo_schema = UndoSchema()
-void_schema = VoidSchema()
 
 
 @bp.post("/serials/<serial_id>/rework")
 @contract(SerialDetailSchema, body=ReworkSchema, idempotent=True, role="operator", errors={
-    **SERIAL_NOT_FOUND, 400: ("Cannot rework a scrapped serial", VOIDED), 409: (ON_HOLD,)},
+    404: (NOT_FOUND,), **refusals(service.REWORK_REFUSED)},
     examples={"back to deburr": {"toStepIndex": 1, "reason": "process_defect",
                                  "note": "burr on the bore", "operator": "B-1042"}})
 def rework_serial(serial_id: str):
     """Rework: 404, the body read, the status rules, then its fields (the range is the serial's)."""
     require_serial(serial_id)
-    body = json_body()
-    fields = ReworkSchema(service.rework_range(serial_id)).load(body)
-    return detail_schema.dump(service.rework_serial(serial_id, **fields))
+    json_body()
+    fields = load_body(service.rework_range(serial_id))
+    return service.rework_serial(serial_id, **fields)
 
 
 @bp.post("/serials/<serial_id>/undo")
 @contract(SerialDetailSchema, body=UndoSchema, idempotent=True, role="operator", errors={
-    **SERIAL_NOT_FOUND, 403: ("Only a planner can undo this move",),
-    409: ("Serial {id} has nothing to undo",
-          "Event {eventId} is not the last move of serial {id}",
-          "Serial {id} can no longer be restored: its job or path was deleted")})
+    404: (NOT_FOUND,), 403: (service.PLANNER_ONLY,),
+    409: (service.NOTHING_TO_UNDO, service.NOT_THE_LAST_MOVE, service.CANNOT_RESTORE)})
 def undo_serial(serial_id: str):
     """Undo: restore the serial as it was before its latest standing move."""
     require_serial(serial_id)
-    fields = undo_schema.load(json_body())
-    minutes = current_app.config["UNDO_MINUTES"]
-    return detail_schema.dump(service.undo_serial(serial_id, undo_minutes=minutes, **fields))
+    fields = load_body()
+    return service.undo_serial(serial_id, undo_minutes=current_app.config["UNDO_MINUTES"],
+                               **fields)
 
 
 @bp.post("/serials/void")
 @contract(SerialSchema(many=True), body=VoidSchema, idempotent=True, role="planner", errors={
-    404: ("Serial not found: {id}",),
-    409: ("Serial {id} is already voided", "Serial {id} has moved and cannot be voided")})
+    404: (NOT_FOUND,), 409: (voids.ALREADY_VOIDED, voids.HAS_MOVED)})
 def void():
     """Void: all of the serials or none; 200 with them, voided, in request order."""
-    fields = void_schema.load(json_body())
-    return serial_schema.dump(void_serials(**fields), many=True)
+    return voids.void_serials(**load_body())

@@ -1,17 +1,16 @@
 """GET /api/health (docs/api.md: Operations)."""
 import logging
 
+from jobs.errors import SERVICE_UNAVAILABLE, ServiceUnavailable
 from jobs.http import bp, contract
-from jobs.http.envelope import error_response
 from jobs.services.health import Unhealthy, check_service
 from schemas.health import HealthSchema
 
-health_schema = HealthSchema()
 log = logging.getLogger(__name__)
 
 
 @bp.get("/health")
-@contract(HealthSchema, role=None, errors={503: ("Service Unavailable",)})
+@contract(HealthSchema, role=None, errors={503: (SERVICE_UNAVAILABLE,)})
 def health():
     """Health check: 200 `{"status": "ok"}` when reads and writes can happen; else 503.
 
@@ -22,5 +21,5 @@ def health():
         check_service()
     except Unhealthy as unhealthy:
         log.warning("unhealthy: %s", unhealthy, exc_info=unhealthy.__cause__)
-        return error_response(503, "Service Unavailable", unhealthy.errors)
-    return health_schema.dump({"status": "ok"})
+        raise ServiceUnavailable(unhealthy.errors) from unhealthy
+    return {"status": "ok"}

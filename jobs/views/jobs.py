@@ -1,8 +1,7 @@
-"""Job routes (docs/api.md: Job): parse with a schema, call the service, dump."""
-from flask import Response, url_for
+"""Job routes (docs/api.md: Job): the contract loads and dumps; the view calls the service."""
+from flask import url_for
 
-from jobs.http import ListPage, bp, contract, json_body, list_filters
-from jobs.http.preconditions import etag, if_match
+from jobs.http import ListPage, Versioned, bp, contract, load_body, load_query
 from jobs.services import jobs as service
 from schemas.job import (
     JobCreateSchema,
@@ -12,15 +11,9 @@ from schemas.job import (
     JobUpdateSchema,
 )
 
-job_schema = JobSchema()
-detail_schema = JobDetailSchema()
-create_schema = JobCreateSchema()
-update_schema = JobUpdateSchema()
-
-JOB_NOT_FOUND = {404: ("Job not found: {id}",)}
-CHANGED = "Job has changed since it was read"
-ETAG = {"ETag": "the job's version (its own stored fields; not progress, paths or serials), "
-                "for `If-Match`"}
+JOB_NOT_FOUND = {404: (service.NOT_FOUND,)}
+JOB = Versioned("the job's version (its own stored fields; not progress, paths or serials), "
+                "for `If-Match`", service.job_version, service.CHANGED)
 
 
 @bp.get("/jobs")
@@ -28,50 +21,44 @@ ETAG = {"ETag": "the job's version (its own stored fields; not progress, paths o
           page=ListPage("jobs", "`createdAt`, then `id`"))
 def list_jobs():
     """List Jobs: 200 with the jobs that match the filters, oldest first, paged or streamed."""
-    return service.job_list(**list_filters())
+    return service.job_list(**load_query())
 
 
 @bp.post("/jobs")
 @contract(
-    JobSchema, status=201, body=JobCreateSchema, idempotent=True, role="planner",
-    headers={"Location": "`/api/jobs/{id}` of the new job", **ETAG},
+    JobSchema, status=201, body=JobCreateSchema, idempotent=True, role="planner", etag=JOB,
+    headers={"Location": "`/api/jobs/{id}` of the new job"},
     examples={"create": {"name": "JOB-2024-001", "goalQuantity": 50}},
 )
 def create_job():
     """Create Job: 201 with the Job, its `Location` and `ETag`."""
-    job = service.create_job(create_schema.load(json_body()))
-    return job_schema.dump(job), 201, {"Location": url_for(".get_job", job_id=job["id"]),
-                                       "ETag": etag(service.job_version(job))}
+    job = service.create_job(load_body())
+    return job, {"Location": url_for(".get_job", job_id=job["id"])}
 
 
 @bp.get("/jobs/<job_id>")
-@contract(JobDetailSchema, role="viewer", errors=JOB_NOT_FOUND, headers=ETAG)
+@contract(JobDetailSchema, role="viewer", errors=JOB_NOT_FOUND, etag=JOB)
 def get_job(job_id: str):
     """Get Job: 200 with the Job, its paths and progress, and its `ETag`."""
-    job = service.job_detail(job_id)
-    return detail_schema.dump(job), {"ETag": etag(service.job_version(job))}
+    return service.job_detail(job_id)
 
 
 @bp.route("/jobs/<job_id>", methods=["PUT", "PATCH"])
 @contract(
-    JobSchema, body=JobUpdateSchema, role="planner", errors=JOB_NOT_FOUND, headers=ETAG,
-    if_match=CHANGED,
+    JobSchema, body=JobUpdateSchema, role="planner", errors=JOB_NOT_FOUND, etag=JOB,
+    if_match=JOB,
     examples={"both": {"name": "JOB-2024-001-REV2", "goalQuantity": 75},
               "goalQuantity": {"goalQuantity": 100}},
 )
-def update_job(job_id: str):
+def update_job(job_id: str, if_match):
     """Update Job: look up first (404, then If-Match's 412), whatever the body."""
-    precondition = if_match()
-    service.require_job(job_id, precondition)
-    changes = update_schema.load(json_body())
-    job = service.update_job(job_id, changes, precondition)
-    return job_schema.dump(job), {"ETag": etag(service.job_version(job))}
+    service.require_job(job_id, if_match)
+    return service.update_job(job_id, load_body(), if_match)
 
 
 @bp.delete("/jobs/<job_id>")
-@contract(None, status=204, role="planner", if_match=CHANGED,
-          errors={**JOB_NOT_FOUND, 409: ("Cannot delete job: it has {n} serial(s)",)})
-def delete_job(job_id: str):
+@contract(None, status=204, role="planner", if_match=JOB,
+          errors={**JOB_NOT_FOUND, 409: (service.HAS_SERIALS,)})
+def delete_job(job_id: str, if_match):
     """Delete Job: 204, or 404/412/409."""
-    service.delete_job(job_id, if_match())
-    return Response(status=204)
+    service.delete_job(job_id, if_match)

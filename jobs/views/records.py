@@ -9,17 +9,15 @@ from jobs.services import serials
 from jobs.services.records import serial_record
 from schemas.record import RecordLinkSchema, RecordSchema
 
-SERIAL_NOT_FOUND = {404: ("Serial not found: {id}",)}
+SERIAL_NOT_FOUND = {404: (serials.NOT_FOUND,)}
 LINK_REQUIRED = "A valid signed link is required"
-record_schema = RecordSchema()
-link_schema = RecordLinkSchema()
 
 
 @bp.get("/serials/<serial_id>/record")
 @contract(RecordSchema, role="viewer", errors=SERIAL_NOT_FOUND)
 def get_record(serial_id: str):
     """As-built Record: 200 with the serial's travel document, built from its events."""
-    return record_schema.dump(serial_record(serial_id))
+    return serial_record(serial_id)
 
 
 @bp.get("/serials/<serial_id>/record-link")
@@ -27,7 +25,7 @@ def get_record(serial_id: str):
 def get_record_link(serial_id: str):
     """Record Link: 200 with the printable record's path, signed for 15 minutes."""
     serials.require_serial(serial_id)
-    return link_schema.dump({"url": record_link(serial_id)})
+    return {"url": record_link(serial_id)}
 
 
 @pages_bp.get("/serials/<serial_id>/record")
@@ -39,4 +37,6 @@ def record_page(serial_id: str):
     if current_app.config["AUTH_REQUIRED"] and not is_valid(
             serial_id, args.get("expires"), args.get("signature")):
         return error_response(401, LINK_REQUIRED)
-    return render_template("record.html", record=record_schema.dump(serial_record(serial_id)))
+    # The page shows what Get Record answers, dumped by that route's own schema.
+    record = get_record.contract.dump(serial_record(serial_id))
+    return render_template("record.html", record=record)

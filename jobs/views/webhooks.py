@@ -1,7 +1,8 @@
 """Webhook routes (docs/api.md, Webhooks): subscriptions and their delivery log (planner)."""
-from flask import Response, current_app, url_for
+from flask import current_app, url_for
 
-from jobs.http import ListPage, bp, contract, json_body, list_filters
+from jobs.http import ListPage, bp, contract, load_body
+from jobs.services import jobs
 from jobs.services import webhooks as service
 from jobs.webhooks.targets import PRIVATE_ADDRESS
 from schemas.webhook import (
@@ -12,38 +13,32 @@ from schemas.webhook import (
     WebhookSchema,
 )
 
-webhook_schema = WebhookSchema()
-created_schema = WebhookCreatedSchema()
-create_schema = WebhookCreateSchema()
-
-NOT_FOUND = {404: ("Webhook not found: {id}",)}
+NOT_FOUND = {404: (service.NOT_FOUND,)}
 
 
 @bp.post("/webhooks")
 @contract(WebhookCreatedSchema, status=201, body=WebhookCreateSchema, idempotent=True,
           role="planner", headers={"Location": "`/api/webhooks/{id}` of the new subscription"},
-          errors={400: (PRIVATE_ADDRESS,), 404: ("Job not found: {jobId}",)},
+          errors={400: (PRIVATE_ADDRESS,), 404: (jobs.NOT_FOUND.format(id="{jobId}"),)},
           examples={"all events": {"url": "https://erp.example.com/hooks/shop"}})
 def create_webhook():
     """Create Webhook: 201 with the subscription and, this once, its `secret`."""
-    fields = create_schema.load(json_body())
-    row = service.create_webhook(fields, current_app.config["WEBHOOK_ALLOW_PRIVATE"])
-    return created_schema.dump(row), 201, {
-        "Location": url_for(".get_webhook", webhook_id=row["id"])}
+    row = service.create_webhook(load_body(), current_app.config["WEBHOOK_ALLOW_PRIVATE"])
+    return row, {"Location": url_for(".get_webhook", webhook_id=row["id"])}
 
 
 @bp.get("/webhooks")
 @contract(WebhookSchema(many=True), role="planner")
 def list_webhooks():
     """List Webhooks: 200 with every subscription, oldest first."""
-    return webhook_schema.dump(service.webhook_list(), many=True)
+    return service.webhook_list()
 
 
 @bp.get("/webhooks/<webhook_id>")
 @contract(WebhookSchema, role="planner", errors=NOT_FOUND)
 def get_webhook(webhook_id: str):
     """Get Webhook: 200 with the subscription (never its secret)."""
-    return webhook_schema.dump(service.webhook(webhook_id))
+    return service.webhook(webhook_id)
 
 
 @bp.delete("/webhooks/<webhook_id>")
@@ -51,14 +46,13 @@ def get_webhook(webhook_id: str):
 def delete_webhook(webhook_id: str):
     """Delete Webhook: 204; its deliveries stop and its log goes with it."""
     service.delete_webhook(webhook_id)
-    return Response(status=204)
 
 
 @bp.post("/webhooks/<webhook_id>/resume")
 @contract(WebhookSchema, idempotent=True, role="planner", errors=NOT_FOUND)
 def resume_webhook(webhook_id: str):
     """Resume Webhook: 200 with the subscription, `active` and retried now."""
-    return webhook_schema.dump(service.resume_webhook(webhook_id))
+    return service.resume_webhook(webhook_id)
 
 
 @bp.get("/webhooks/<webhook_id>/deliveries")
@@ -66,6 +60,4 @@ def resume_webhook(webhook_id: str):
           page=ListPage("webhook deliveries", "newest first (by attempt)"), errors=NOT_FOUND)
 def list_deliveries(webhook_id: str):
     """List Deliveries: 200 with the subscription's attempts, newest first, paged or streamed."""
-    deliveries = service.delivery_list(webhook_id)
-    list_filters()
-    return deliveries
+    return service.delivery_list(webhook_id)
