@@ -44,8 +44,13 @@ def _steps_of_job():
 
 
 def job_paths(job_id: str) -> list[dict]:
-    """Return the paths of job `job_id`, oldest first, each with its ordered steps (two queries)."""
+    """Return the paths of job `job_id`, oldest first, each with its ordered steps.
+
+    One query for a job without paths, two with.
+    """
     paths = rows(Path, statement(_paths_of_job), {"job_id": job_id})
+    if not paths:
+        return []
     steps = rows(ProcessStep, statement(_steps_of_job), {"job_id": job_id})
     by_path = {key: list(group) for key, group in groupby(steps, key=lambda s: s["path_id"])}
     return [_with_steps(path, by_path.get(path["id"], [])) for path in paths]

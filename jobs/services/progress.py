@@ -122,7 +122,8 @@ def job_progress(job: dict, paths: list[dict]) -> dict:
     the job's totals are the sums over its paths. Percentages may exceed 100
     when a goal was reduced below the completed count.
     """
-    counts = serial_counts(job["id"])
+    # A job without paths has no serials: nothing to count.
+    counts = serial_counts(job["id"]) if paths else {}
     of_paths = [counts[path["id"]] for path in paths]
 
     def total(key: str) -> int:
