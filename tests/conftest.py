@@ -40,10 +40,33 @@ DATABASES = {"sqlite": ["sqlite"], "postgresql": ["postgresql"],
 # The `live_setup` of live tests that use `target`: each database with one host, and two
 # PostgreSQL hosts behind deploy/'s nginx.
 TWO_HOSTS = "postgresql, two hosts behind nginx"
+# xdist workers of a run of the whole suite or a folder: the machine's 2 cores.
+WORKERS = min(2, os.cpu_count() or 1)
+# Live modules whose tests share one resource of the machine run on one worker together.
+XDIST_GROUPS = {"test_live_power_cut": "loop-devices", "test_live_full_disk": "loop-devices"}
+# The one live module whose tests spread over the workers one by one (each worker starts its
+# own module server per database): its ~120 operations are most of the live run's time.
+SPREAD = {"test_fuzz_live"}
 
 
 def pytest_configure(config):
     reuse_url_builders()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    # A run of the suite or of a folder is spread over WORKERS xdist workers
+    # (docs/testing.md, In parallel); a run that names test files or tests, an
+    # explicit `-n`, `-p no:xdist`, `--pdb` or `--collect-only` stays in one process.
+    option = config.option
+    if (not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput")
+            or WORKERS < 2 or option.numprocesses is not None or option.usepdb
+            or option.collectonly
+            or all(Path(arg.split("::")[0]).is_file() for arg in config.args)):
+        return
+    option.numprocesses = WORKERS
+    if option.dist == "no":
+        option.dist = "loadgroup"
 
 
 def pytest_addoption(parser):
@@ -75,7 +98,15 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    # Under `--dist loadgroup` a live module runs whole on one worker (its module
+    # fixtures start gunicorn, nginx and browsers once); in-process tests and the fuzz
+    # module's operations are handed out one by one. Before xdist reads the marks.
+    for item in items if config.pluginmanager.hasplugin("xdist") else ():
+        if item.get_closest_marker("live") and item.path.stem not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(
+                XDIST_GROUPS.get(item.path.stem, item.path.stem)))
     # With --database=sqlite, what needs PostgreSQL itself is not collected.
     if config.getoption("database") == "sqlite":
         kept = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())]
