@@ -168,17 +168,26 @@ def running(server: Gunicorn):
         server.stop()
 
 
-def main() -> None:
-    """Start the servers, run the PUT and GET comparisons, stop the servers."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", choices=sorted(TARGETS), default="bare")
+def run_arguments(doc: str) -> argparse.ArgumentParser:
+    """Return the parser of a wrk run's options (seconds, rounds, connections, before).
+
+    Exits when wrk is not installed.
+    """
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--before", type=Path, help="another checkout of the service to compare")
+    return parser
+
+
+def main() -> None:
+    """Start the servers, run the PUT and GET comparisons, stop the servers."""
+    parser = run_arguments(__doc__)
+    parser.add_argument("--against", choices=sorted(TARGETS), default="bare")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk not found: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         tmp = Path(tmp)
         make = TARGETS[args.against]

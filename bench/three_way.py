@@ -18,9 +18,7 @@ path, so that none completes within a run) it runs wrk against every target in t
 load average before it, then the medians (req/s, p50, p99, server CPU per request) and the
 ratios service/same-work and same-work/bare (and service/before), by req/s and by CPU per request.
 """
-import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -30,7 +28,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.load_bench import AUTH_ON, PUT_SCRIPT, SEED_JOB, run_wrk, running  # noqa: E402
+from bench.load_bench import AUTH_ON, PUT_SCRIPT, SEED_JOB, run_arguments, run_wrk, running  # noqa: E402
 from tests.live import ROOT, Gunicorn, flask_command  # noqa: E402
 
 SERIALS, STEPS = 3000, 10
@@ -133,15 +131,9 @@ def report(method: str, medians: dict) -> None:
 
 def main() -> None:
     """Start the targets, run PUT, GET and Advance interleaved, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=32)
+    parser = run_arguments(__doc__)
     parser.add_argument("--same-work", type=Path, default=Path("/work/shared/bench"))
-    parser.add_argument("--before", type=Path, help="another checkout of the service to compare")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk not found: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         tmp = Path(tmp)
         targets = start_targets(tmp, stack, args.same_work.resolve(), args.before)
