@@ -122,6 +122,7 @@ history_group = AppGroup("history", help="The history's hash chain (docs/operati
 def history_verify_command() -> None:
     """Recompute every event's hash; exit 1 naming the first event that does not recompute."""
     with db.connection_context():
+        _check_schema()
         total = chain.count()
     # The bar goes to standard error, and only on a terminal: piped, the one line is all.
     bar = click.progressbar(length=total, label="Verifying", file=sys.stderr,
