@@ -7,14 +7,16 @@ cheaply (docs/testing.md, How the tests get their databases).
 """
 import json
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from playhouse.migrations import Runner
 from werkzeug.routing import Rule
 
 from jobs.services import tokens
 from jobs.store.db import db, make_database
-from jobs.store.schema import upgrade
+from jobs.store.schema import MIGRATIONS, upgrade
 from schemas.fields import format_timestamp
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -58,6 +60,17 @@ def error_body(status: int, reason: str, message: str, errors: dict | None = Non
     if errors is not None:
         body["data"] = {"errors": errors}
     return body
+
+
+@contextmanager
+def at_step(url: str, step: str):
+    """Open the database at `url` brought up to migration `step` (as an older release left
+    it) and yield it, connected, for the rows that release would have written."""
+    database = make_database(url)
+    with database.connection_context():
+        Runner(database, directory=str(MIGRATIONS)).up(target=step)
+        yield database
+    database.close_all()
 
 
 def migrate(url: str) -> str:

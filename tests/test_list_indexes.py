@@ -1,36 +1,24 @@
 """Migration 0003 (docs/operations.md, Schema upgrades) and the plans of list pages
 (docs/benchmarks.md, Lists): an upgraded database keeps every row, has the models' indexes,
 and a page of each filter is an index range on SQLite."""
-import itertools
 
 import pytest
 from peewee import chunked
-from playhouse.migrations import Migration, Runner
+from playhouse.migrations import Migration
 
 from jobs.services.jobs import job_list
 from jobs.services.serials import serial_list
-from jobs.store.db import db, is_postgres, make_database
+from jobs.store.db import db, is_postgres
 from jobs.store.models import MODELS, Secret
 from jobs.store.schema import MIGRATIONS, code_version, schema_version
-
-NAMES = itertools.count()
-
-
-@pytest.fixture
-def empty_database_url(database_kind, tmp_path, request):
-    """The URL of an empty database of each kind."""
-    if database_kind == "sqlite":
-        return f"sqlite:///{tmp_path}/old.db"
-    return request.getfixturevalue("postgres").create_database(f"old_{next(NAMES)}")
+from tests.helpers import at_step
 
 
 def version_1_database(url: str, serials: int) -> dict:
     """Make the first release's schema at `url` with three jobs, a path and `serials` serials,
     written with that release's frozen models; return the ids."""
-    database = make_database(url)
     baseline = next(m for m in Migration.load_directory(str(MIGRATIONS)) if m.idx == 1).load()
-    with database.connection_context():
-        Runner(database, directory=str(MIGRATIONS)).up(target="0001_baseline")
+    with at_step(url, "0001_baseline") as database:
         job, path, step, serial, sequence = baseline.baseline_models(database)
         jobs = [f"job_{n:012d}" for n in range(3)]
         job.insert_many([{"id": i, "name": i, "goal_quantity": 1, "created_at": n,
@@ -45,13 +33,12 @@ def version_1_database(url: str, serials: int) -> dict:
                                  "status": "in_progress", "created_at": n, "updated_at": n}
                                 for n in chunk]).execute()
         sequence.insert(name="serial", value=serials).execute()
-    database.close_all()
     return {"jobs": jobs, "serials": [f"SN-{n:05d}" for n in range(1, serials + 1)]}
 
 
-def test_an_upgraded_version_1_database_lists_every_row(empty_database_url, make_app):
-    made = version_1_database(empty_database_url, 2500)
-    app = make_app(empty_database_url, upgrade_schema=True, TESTING=False)
+def test_an_upgraded_version_1_database_lists_every_row(new_url, make_app):
+    made = version_1_database(new_url, 2500)
+    app = make_app(new_url, upgrade_schema=True, TESTING=False)
     try:
         client = app.test_client()
         assert [job["id"] for job in client.get("/api/jobs").json] == made["jobs"]

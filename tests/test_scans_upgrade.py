@@ -1,11 +1,7 @@
 """Migration 0010 (docs/operations.md, Schema upgrades): a database made before it, with
 serials and events, upgrades; every serial is found by its step, every event as before (with
 the `hash` step 0009 gave it)."""
-from playhouse.migrations import Runner
-
-from jobs.store.db import make_database
-from jobs.store.schema import MIGRATIONS
-from tests.helpers import table_rows
+from tests.helpers import at_step, table_rows
 from tests.test_schema_upgrades import release1_url  # noqa: F401 (a fixture)
 
 EVENT = ("INSERT INTO event (at, type, actor, operator, request_id, job_id, path_id, serial_id,"
@@ -15,11 +11,8 @@ EVENT = ("INSERT INTO event (at, type, actor, operator, request_id, job_id, path
 
 def previous_release(url: str) -> None:
     """Bring the first release's database to step 0007 and record one event."""
-    database = make_database(url)
-    with database.connection_context():
-        Runner(database, directory=str(MIGRATIONS)).up(target="0007_step_checks")
+    with at_step(url, "0007_step_checks") as database:
         database.execute_sql(EVENT)
-    database.close_all()
 
 
 def test_the_release_before_upgrades_and_every_row_is_found(release1_url, make_app):  # noqa: F811

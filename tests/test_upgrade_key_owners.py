@@ -9,29 +9,21 @@ import hashlib
 import json
 
 import pytest
-from playhouse.migrations import Runner
 
 from jobs import clock
 from jobs.http.body import parse_json
 from jobs.http.idempotency import canonical_json
 from jobs.services.tokens import secret_sha256
-from jobs.store.db import make_database
-from jobs.store.schema import MIGRATIONS
 from tests.conftest import bearer
+from tests.helpers import at_step
 
 BODY = {"name": "J", "goalQuantity": 5}
 STORED = '{"id":"job_stored00000"}'
 
 
 @pytest.fixture
-def version4_url(database_kind, request, tmp_path):
-    if database_kind == "sqlite":
-        url = f"sqlite:///{tmp_path}/v4.db"
-    else:
-        url = request.getfixturevalue("postgres").create_database(f"v4_{tmp_path.name[-20:]}")
-    database = make_database(url)
-    with database.connection_context():
-        Runner(database, directory=str(MIGRATIONS)).up("0004_idempotency_keys")
+def version4_url(new_url):
+    with at_step(new_url, "0004_idempotency_keys") as database:
         now = clock.now_ms()
         tokens = [(1, "kiosk", "old-secret", now - 3000, now - 1000),
                   (2, "kiosk", "new-secret", now - 500, None)]
@@ -49,8 +41,7 @@ def version4_url(database_kind, request, tmp_path):
                 f" body, location, created_at) VALUES ('kiosk', {p}, 'POST', '/api/jobs', {p},"
                 f" 201, {p}, '/api/jobs/job_stored00000', {p})",
                 (key, fingerprint.hexdigest(), STORED, made))
-    database.close_all()
-    return url
+    return new_url
 
 
 @pytest.fixture

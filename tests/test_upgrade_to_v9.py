@@ -10,15 +10,11 @@ job; the long history is written by plain SQL.
 """
 import hashlib
 import json
-import uuid
 
 import pytest
-from playhouse.migrations import Runner
 
-from jobs.store.db import make_database
-from jobs.store.schema import MIGRATIONS
 from schemas.fields import format_timestamp
-from tests.helpers import load_release, table_rows
+from tests.helpers import at_step, load_release, table_rows
 
 OLD_EVENTS = 2500
 STAMP = 1705769100000
@@ -50,21 +46,14 @@ def as_served_before(row: tuple) -> dict:
 
 
 @pytest.fixture
-def long_history_url(database_kind, tmp_path, request):
+def long_history_url(new_url):
     """A new database at schema version 4 holding OLD_EVENTS events."""
-    if database_kind == "sqlite":
-        url = f"sqlite:///{tmp_path}/v4.db"
-    else:
-        url = request.getfixturevalue("postgres").create_database(f"v4_{uuid.uuid4().hex}")
-    database = make_database(url)
-    with database.connection_context():
-        Runner(database, directory=str(MIGRATIONS)).up(target="0004_idempotency_keys")
+    with at_step(new_url, "0004_idempotency_keys") as database:
         assert "hash" not in {c.name for c in database.get_columns("event")}
         insert = INSERT.format(", ".join([database.param] * 11))
         with database.atomic():
             database.cursor().executemany(insert, [old_event(i) for i in range(1, OLD_EVENTS + 1)])
-    database.close_all()
-    return url
+    return new_url
 
 
 def test_the_upgrade_chains_old_events_and_serves_them_unchanged(long_history_url, make_app):
