@@ -197,16 +197,30 @@ def create_job(base: str, **fields) -> dict:
     return response.json()
 
 
+def serve_each(names, make):
+    """Yield the list of `make(name)` for each of `names` (started servers); stop them all
+    after, even when one failed to start, then check that no log holds a traceback."""
+    servers = []
+    try:
+        for name in names:
+            servers.append(make(name))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+    for server in servers:
+        assert "Traceback" not in server.log_text()
+
+
 def serve(directory: Path, workers: int = 2, database_url: str | None = None,
           env: dict | None = None):
     """Yield a `Gunicorn` on `database_url` (default `directory`/live.db), logging in `directory`.
 
     `env` adds environment variables. Stops it after and checks its log has no traceback.
     """
-    server = Gunicorn(directory / "live.db", workers=workers, database_url=database_url, env=env)
-    yield server
-    server.stop()
-    assert "Traceback" not in server.log_text()
+    for servers in serve_each(["live"], lambda name: Gunicorn(
+            directory / f"{name}.db", workers=workers, database_url=database_url, env=env)):
+        yield servers[0]
 
 
 def flask_command(database_url: str, *args: str) -> str:

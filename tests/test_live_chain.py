@@ -12,7 +12,7 @@ import sys
 import pytest
 import requests
 
-from tests.live import ROOT, Gunicorn, all_at_once, create_job, flask_command
+from tests.live import ROOT, Gunicorn, all_at_once, create_job, flask_command, serve_each
 
 pytestmark = pytest.mark.live
 
@@ -24,16 +24,8 @@ ROUNDS = 6
 def hosts(live_database_url, tmp_path_factory):
     """Two gunicorns on one database; their logs hold no traceback."""
     tmp = tmp_path_factory.mktemp("chain")
-    servers = []
-    try:
-        for name in ("a", "b"):
-            servers.append(Gunicorn(tmp / f"{name}.db", database_url=live_database_url))
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
-    for server in servers:
-        assert "Traceback" not in server.log_text()
+    yield from serve_each(("a", "b"), lambda name: Gunicorn(tmp / f"{name}.db",
+                                                           database_url=live_database_url))
 
 
 def test_concurrent_writes_on_two_hosts_make_one_chain(hosts, live_database_url):
