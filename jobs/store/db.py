@@ -175,6 +175,7 @@ POSTGRES_SCHEMES = {"postgres", "postgresql", "postgres+pool", "postgresql+pool"
 UPGRADE_LOCK_KEY = 7_300_001
 # Every write transaction takes this one right before it inserts its event.
 EVENT_LOCK_KEY = 7_300_002
+_EVENT_LOCK = f"SELECT pg_advisory_xact_lock({EVENT_LOCK_KEY})"
 
 
 def make_database(url: str, synchronous: str = "full") -> Database:
@@ -300,7 +301,7 @@ def lock_event_order() -> None:
     """
     if is_postgres():
         with _waiting_for_the_write_lock():
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (EVENT_LOCK_KEY,))
+            db.obj.execute_plain(_EVENT_LOCK)
 
 
 def check_writable() -> None:

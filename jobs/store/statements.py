@@ -35,7 +35,6 @@ from peewee import (
     TextField,
     __exception_wrapper__,
 )
-from psycopg import RawCursor
 
 from jobs.store.db import db
 
@@ -123,14 +122,17 @@ def execute(stmt: Statement, params: Mapping[str, object]):
 
 def run(stmt: Statement, values: tuple):
     """Run `stmt` with `values` already in its placeholder order (multi-row inserts, which
-    repeat each column's name per row: `jobs.store.bulk`); return the cursor."""
+    repeat each column's name per row: `jobs.store.bulk`); return the cursor.
+
+    On PostgreSQL the cursor is the connection's one raw cursor: read its rows before the
+    next statement runs."""
     if len(values) != len(stmt.names):
         raise TypeError(f"statement takes {len(stmt.names)} values, not {len(values)}")
     if not stmt.numbered:
         return db.execute_sql(stmt.sql, values)
     db.obj._log_query(stmt.sql, values)
     with __exception_wrapper__:
-        cursor = RawCursor(db.connection())
+        cursor = db.connection().raw_cursor()
         cursor.execute(stmt.sql, values)
     return cursor
 
