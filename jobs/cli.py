@@ -21,7 +21,6 @@ from jobs.services import chain, tokens
 from jobs.store.copy import CopyError, copy_database
 from jobs.store.db import SqliteFile, db, make_database
 from jobs.store.schema import SchemaError, code_version, schema_version, upgrade
-from jobs.webhooks.command import webhooks_group
 from schemas.fields import format_timestamp
 
 db_group = AppGroup("db", help="The database schema.")
@@ -50,7 +49,7 @@ def copy_db_command(target_url: str) -> None:
     try:
         target = make_database(target_url)
         with db.connection_context():
-            _check_schema()
+            check_schema()
             counts = copy_database(target)
     except (CopyError, ValueError) as error:
         raise click.ClickException(str(error)) from error
@@ -88,7 +87,7 @@ token_group = AppGroup("token", help="API tokens (docs/operations.md, Tokens).")
 def token_create_command(name: str, role: str) -> None:
     """Make a token NAME of ROLE and print it (the only time it is shown)."""
     with db.connection_context():
-        _check_schema()
+        check_schema()
         secret = _or_fail(tokens.create_token, name, role)
     click.echo(secret)
 
@@ -97,7 +96,7 @@ def token_create_command(name: str, role: str) -> None:
 def token_list_command() -> None:
     """Print one line per token: name, role, created, last used, revoked (never the secret)."""
     with db.connection_context():
-        _check_schema()
+        check_schema()
         rows = tokens.list_tokens()
     for token in rows:
         stamps = (token["created_at"], token["last_used_at"], token["revoked_at"])
@@ -110,7 +109,7 @@ def token_list_command() -> None:
 def token_revoke_command(name: str) -> None:
     """Revoke the token NAME: it stops working at once, on every worker and host."""
     with db.connection_context():
-        _check_schema()
+        check_schema()
         _or_fail(tokens.revoke_token, name)
     click.echo(f"Revoked token {name}.")
 
@@ -122,7 +121,7 @@ history_group = AppGroup("history", help="The history's hash chain (docs/operati
 def history_verify_command() -> None:
     """Recompute every event's hash; exit 1 naming the first event that does not recompute."""
     with db.connection_context():
-        _check_schema()
+        check_schema()
         total = chain.count()
     # The bar goes to standard error, and only on a terminal: piped, the one line is all.
     bar = click.progressbar(length=total, label="Verifying", file=sys.stderr,
@@ -146,9 +145,12 @@ def _or_fail(action, *args):
         raise click.ClickException(str(error)) from error
 
 
-def _check_schema() -> None:
-    # Rows are read and written through today's models: an older schema would
-    # fail half-way with a database error, a newer one could lose columns.
+def check_schema() -> None:
+    """Raise ClickException (one line, exit 1) unless the database's schema is this code's.
+
+    Rows are read and written through today's models: an older schema would
+    fail half-way with a database error, a newer one could lose columns.
+    """
     stored, needed = schema_version(db.obj), code_version()
     if stored != needed:
         raise click.ClickException(
@@ -159,6 +161,9 @@ def _check_schema() -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the service's commands to `flask --app app`."""
+    # Imported here: the webhooks command checks the schema with this module's check_schema.
+    from jobs.webhooks.command import webhooks_group
+
     app.cli.add_command(db_group)
     app.cli.add_command(copy_db_command)
     app.cli.add_command(openapi_command)

@@ -54,9 +54,10 @@ def test_version_and_upgrade_commands(release1_url, make_app):
     assert invoke(runner, "token", "list") == (
         1, f"Error: database schema is version 1, this code needs {newest}; "
            "run `flask db upgrade` first\n")
-    assert invoke(runner, "history", "verify") == (
-        1, f"Error: database schema is version 1, this code needs {newest}; "
-           "run `flask db upgrade` first\n")
+    for command in (("history", "verify"), ("webhooks", "deliver")):
+        assert invoke(runner, *command) == (
+            1, f"Error: database schema is version 1, this code needs {newest}; "
+               "run `flask db upgrade` first\n")
     assert invoke(runner, "db", "version") == (0, "1\n")
     steps = len(list(MIGRATIONS.glob("[0-9]*.py")))
     assert invoke(runner, "db", "upgrade") == (

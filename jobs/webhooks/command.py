@@ -5,6 +5,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from jobs.cli import check_schema
+from jobs.store.db import db
 from jobs.webhooks.deliverer import Deliverer, Settings
 from schemas.event import EventSchema
 
@@ -19,7 +21,12 @@ def event_encoder():
 
 @webhooks_group.command("deliver")
 def deliver_command() -> None:
-    """Deliver every subscription's events until SIGTERM or SIGINT (a long-running process)."""
+    """Deliver every subscription's events until SIGTERM or SIGINT (a long-running process).
+
+    Refuses, in one line, a database whose schema is not this code's.
+    """
+    with db.connection_context():
+        check_schema()
     config = current_app.config
     deliverer = Deliverer(Settings(
         encode=event_encoder(), allow_private=config["WEBHOOK_ALLOW_PRIVATE"],
