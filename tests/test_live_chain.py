@@ -55,6 +55,7 @@ def test_concurrent_writes_on_two_hosts_make_one_chain(hosts, live_database_url)
 
 def test_verify_draws_a_progress_bar_on_a_terminal(hosts, live_database_url):
     """Under `script` (a pseudo-terminal) the bar shows; piped (above) there is only the line."""
+    create_job(hosts[0].base)  # an event to verify, whichever test ran before
     command = f"{sys.executable} -m flask --app app history verify"
     result = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=ROOT,
                             env={**os.environ, "DATABASE_URL": live_database_url},

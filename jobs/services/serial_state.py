@@ -10,7 +10,7 @@ event, and the move's "before" image for Undo.
 """
 from dataclasses import dataclass
 
-from peewee import JOIN
+from peewee import JOIN, SQL, NodeList
 
 from jobs import acting, clock
 from jobs.errors import BadRequest, Conflict, NotFound
@@ -18,7 +18,7 @@ from jobs.services import history, routing
 from jobs.store.bulk import insert_rows
 from jobs.store.db import db, write_scratch
 from jobs.store.models import Path, ProcessStep, Serial, SerialMove, SerialStep
-from jobs.store.records import NOT_FOUND, fetch, update_row
+from jobs.store.records import NOT_FOUND, NUL, fetch, update_row
 from jobs.store.statements import as_row, execute, param, rows, statement, tuples
 from jobs.vocabulary import ON_HOLD, VOIDED
 
@@ -93,46 +93,61 @@ def stored_states(serial: dict, count: int) -> list[routing.State]:
 
 def current_serial(serial_id: str) -> dict:
     """Return the row of serial `serial_id`; inside a write transaction read `FOR UPDATE`,
-    once: the transaction's later look-ups and its `locate` take that row (a move's 404
-    look-up, its status rules and its locked read are one statement). Raises NotFound."""
+    once, with its path and steps: the transaction's later look-ups and its `locate` take
+    them (a move's 404 look-up, its status rules and its locked read are one statement).
+    Raises NotFound."""
     scratch = write_scratch()
     if scratch is None:
         return fetch(Serial, serial_id)
     key = ("serial", serial_id)
     if key not in scratch:
-        scratch[key] = fetch(Serial, serial_id, lock="FOR UPDATE")
-    return scratch[key]
+        scratch[key] = _locked(serial_id)
+    return scratch[key][0]
 
 
-def _path_with_steps():
-    query = (Path.select(Path, ProcessStep)
+def _serial_with_path():
+    query = (Serial.select(Serial, Path, ProcessStep)
+             .join(Path, on=(Path.id == Serial.path_id))
              .join(ProcessStep, JOIN.LEFT_OUTER, on=(ProcessStep.path == Path.id))
-             .where(Path.id == param("path_id")).order_by(ProcessStep.order))
-    return query.for_update("FOR SHARE", of=Path) if db.for_update else query
+             .where(Serial.id == param("ident")).order_by(ProcessStep.order))
+    if not db.for_update:
+        return query
+    return query.for_update("FOR UPDATE", of=NodeList((Serial, SQL("FOR SHARE OF"), Path)))
+
+
+def _locked(serial_id: str) -> tuple[dict, dict | None, list[dict]]:
+    """Read serial `serial_id` `FOR UPDATE` with its path (`FOR SHARE`) and its steps, in one
+    statement (steps never change: docs/api.md, Update Path); the path is None when its row
+    is gone (a voided serial's). Raises NotFound `Serial not found: {id}`."""
+    found = [] if NUL in serial_id else tuples(statement(_serial_with_path),
+                                               {"ident": serial_id})
+    if not found:
+        return fetch(Serial, serial_id, lock="FOR UPDATE"), None, []
+    serial_end = len(Serial._meta.sorted_fields)
+    path_end = serial_end + len(Path._meta.sorted_fields)
+    steps = [as_row(ProcessStep, row[path_end:]) for row in found if row[path_end] is not None]
+    return (as_row(Serial, found[0][:serial_end]), as_row(Path, found[0][serial_end:path_end]),
+            steps)
 
 
 def locate(serial_id: str) -> Located:
     """Lock serial `serial_id` and its path; return them with the steps and states.
 
-    Call inside a write transaction (the serial's row as `current_serial`
-    read it, if it did, and nothing changed it since: every move locates
-    its serial before it writes). Raises NotFound `Serial not found:
-    {id}`. A voided serial comes back without its path (it may be deleted:
-    voided serials do not keep it), for its move's status rule to refuse it.
+    Call inside a write transaction (the serial's row, path and steps as
+    `current_serial` read them, if it did, and nothing changed them since:
+    every move locates its serial before it writes). Raises NotFound
+    `Serial not found: {id}`. A voided serial comes back without its path
+    (it may be deleted: voided serials do not keep it), for its move's
+    status rule to refuse it.
     """
     scratch = write_scratch()
-    serial = scratch.pop(("serial", serial_id), None) if scratch is not None else None
-    if serial is None:
-        serial = fetch(Serial, serial_id, lock="FOR UPDATE")
+    read = scratch.pop(("serial", serial_id), None) if scratch is not None else None
+    serial, path, steps = read or _locked(serial_id)
     if serial["status"] == VOIDED:
         return look(serial_id)
-    found = tuples(statement(_path_with_steps), {"path_id": serial["path_id"]})
-    if not found:
+    if path is None:
         raise NotFound(NOT_FOUND[Path], id=serial["path_id"])
-    width = len(Path._meta.sorted_fields)
-    steps = [as_row(ProcessStep, row[width:]) for row in found if row[width] is not None]
-    return Located(serial, as_row(Path, found[0][:width]), steps,
-                   stored_states(serial, len(steps)))
+    return Located(serial, path, steps, stored_states(serial, len(steps)))
 
 
 def look(serial_id: str) -> Located:
