@@ -117,7 +117,7 @@ def undo_serial(serial_id: str, reason: str, undo_minutes: float, event_id: int 
         move = first_row(SerialMove, statement(_standing_move), {"serial_id": serial_id})
         _require_undoable(serial, move, event_id, undo_minutes)
         before = move["before"]
-        restored = update_row(Serial, serial_id, {c: before["serial"][c] for c in RESTORED})
+        restored = update_row(Serial, serial, {c: before["serial"][c] for c in RESTORED})
         write_states(restored, True,
                      {index: (state, visits) for index, state, visits in before["steps"]})
         record(restored, "serial.undone", {"undoneEventId": move["event_id"],

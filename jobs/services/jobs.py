@@ -98,7 +98,7 @@ def update_job(job_id: str, changes: dict, if_match=None) -> dict:
     with write_transaction():
         before = fetch(Job, job_id, lock="FOR UPDATE")
         require_match(if_match, CHANGED, job_version, before)
-        job = update_row(Job, job_id, changes)
+        job = update_row(Job, before, changes)
         history.record("job.updated", job_id, history.changes(Job, before, job, changes))
     return job
 

@@ -128,7 +128,7 @@ def update_path(path_id: str, changes: dict, if_match=None) -> dict:
     with write_transaction():
         before = fetch(Path, path_id, lock="FOR UPDATE")
         require_match(if_match, CHANGED, _stored_version, before)
-        path = update_row(Path, path_id, changes)
+        path = update_row(Path, before, changes)
         history.record("path.updated", path["job_id"],
                        history.changes(Path, before, path, changes), path_id=path_id)
     return _with_steps(path, _steps_of_path(path_id))

@@ -196,7 +196,7 @@ def save(located: Located, changes: dict, states: list[routing.State], event_typ
     before = image(located)
     # In column order, so that a set of columns is one cached statement whatever its order.
     changes = {column: changes[column] for column in RESTORED if column in changes}
-    stored = update_row(Serial, serial["id"], changes)
+    stored = update_row(Serial, serial, changes)
     write_states(serial, bool(before["steps"]), routing.differences(stored["current_step_index"],
                                                               states))
     event_id = record(serial, event_type, data, operator)

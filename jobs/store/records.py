@@ -16,7 +16,7 @@ from jobs import clock
 from jobs.errors import Conflict, NotFound
 from jobs.store.db import db
 from jobs.store.models import Job, Path, Serial, Webhook
-from jobs.store.statements import first_row, param, statement, tuples
+from jobs.store.statements import execute, first_row, param, statement, tuples
 from jobs.vocabulary import VOIDED
 
 # No stored id holds NUL (PostgreSQL text cannot), so such an id names nothing.
@@ -36,7 +36,6 @@ def _update_by_key(model: type[Model], columns: tuple[str, ...]):
     return (
         model.update({fields[name]: param(name) for name in columns})
         .where(model._meta.primary_key == param("ident"))
-        .returning(*model._meta.sorted_fields)
     )
 
 
@@ -79,20 +78,25 @@ def fetch(model: type[Model], ident: str, lock: str | None = None) -> dict:
     return row
 
 
-def update_row(model: type[Model], ident: str, changes: dict) -> dict:
-    """Write `changes` and `updated_at = now` to the `model` row `ident`; return the row as stored.
+def update_row(model: type[Model], row: dict, changes: dict) -> dict:
+    """Write `changes` and `updated_at = now` to the `model` row `row`; return the row as stored.
 
     A partial update (docs/api.md, Update Job): one UPDATE of exactly those
-    columns plus `updated_at` (`RETURNING` the row), so a concurrent update
-    of another field is never lost; identical values still refresh
-    `updated_at`; last write wins. Call inside the write transaction, after
-    `fetch(..., lock="FOR UPDATE")` found the row.
+    columns plus `updated_at`, so a concurrent update of another field is
+    never lost; identical values still refresh `updated_at`; last write
+    wins. Call inside the write transaction, with `row` as
+    `fetch(..., lock="FOR UPDATE")` read it there: nothing else can change
+    the row before the commit, so the row as stored is `row` with the
+    written values as the database hands them back (no `RETURNING` row is
+    read).
     """
     values = {**changes, "updated_at": clock.now_ms()}
     fields = model._meta.fields
     params = {name: fields[name].db_value(value) for name, value in values.items()}
-    return first_row(model, statement(_update_by_key, model, tuple(values)),
-                     {**params, "ident": ident})
+    execute(statement(_update_by_key, model, tuple(values)),
+            {**params, "ident": row[model._meta.primary_key.column_name]})
+    return {**row, **{name: None if value is None else fields[name].python_value(value)
+                      for name, value in params.items()}}
 
 
 def delete_unless_serials(model: type[Model], ident: str, link: Field,
