@@ -6,6 +6,7 @@ Hashes are recomputed here from the contract's own words, on the bytes
 """
 import hashlib
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -181,3 +182,26 @@ def test_an_integer_beyond_64_bits_is_hashed_as_served():
            "data": {"value": 2**70, "ratio": 0.1}}
     assert served(row) == {"id": 1, "at": "1970-01-01T00:00:00.000Z", "type": "t", "actor": "a",
                            "requestId": "r", "jobId": "j", "data": {"value": 2**70, "ratio": 0.1}}
+
+
+EVERY_CODE_POINT = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+ROWS = [  # event rows as the store reads them back: `data` parsed with fractions as Decimal
+    {"data": {"text": EVERY_CODE_POINT, "changes": {"name": ["a\x00\n\"\\", "é\u2028😀"]}}},
+    {"data": {"n": [0, -1, 2**63 - 1, -2**63, True, False, None, [], {}]}},
+    {"data": {"results": [{"check": "Ø", "value": Decimal("25.015")}]}},
+    {"data": {"value": 2**70}},
+    {"data": {"tiny": Decimal("1E-7"), "huge": Decimal("1E+16")}},
+    {"data": {"nan": float("nan"), "inf": float("inf")}},
+    {"data": {"zeta": 1, "alpha": {"é": 1, "b": 2, "\U0001F600": 3}}, "serial_id": "SN-1",
+     "scanned_at": 5, "operator": "B-1"},
+]
+
+
+@pytest.mark.parametrize("extra", ROWS)
+def test_the_one_encoding_hash_is_the_served_events_hash(extra):
+    from jobs.services.chain import digest, link, served
+
+    row = {"id": 7, "at": 1_700_000_000_123, "type": "t", "actor": "a", "request_id": "r",
+           "job_id": "j", **extra}
+    assert digest("f" * 64, row) == link("f" * 64, served(row))
+    assert digest("f" * 64, {**row, "hash": "x"}) == link("f" * 64, served(row))

@@ -7,7 +7,6 @@ that polls `after=<the last id it saw>` never skips one (`lock_event_order`).
 Under that lock each event also takes its id and its predecessor's hash
 (`jobs.services.chain`): the hash chain has one order, on every host.
 """
-import json
 import re
 from functools import cache
 
@@ -113,8 +112,8 @@ def _chained(rows: list[dict]) -> list[tuple]:
         last_id += 1
         row["id"] = last_id
         # The hash is of the event as served: `data` as it reads back from its stored text.
-        last_hash = row["hash"] = chain.link(
-            last_hash, chain.served({**row, "data": json.loads(row["data"])}))
+        last_hash = row["hash"] = chain.digest(
+            last_hash, {**row, "data": Event.data.python_value(row["data"])})
         values.append(tuple(row[column] for column in _INSERTED))
     return values
 
