@@ -59,8 +59,8 @@ class Board:
         self.requested = []
         self.page.on("request", lambda request: self.requested.append(request))
 
-    def open(self) -> "Board":
-        self.page.goto(f"{self.base}/board")
+    def open(self, query: str = "") -> "Board":
+        self.page.goto(f"{self.base}/board{query}")
         return self
 
     def card(self, name: str):
@@ -108,6 +108,7 @@ def test_a_job_with_parts_in_progress_appears_and_an_idle_one_does_not(board, se
     expect(card.locator(".n-busy")).to_have_text("4 in progress")
     expect(board.page.locator("#status")).to_have_text("live")
     expect(board.card("WO-1002 Idle")).to_have_count(0)
+    expect(board.page.locator("#page")).to_be_hidden()  # one job: no pages
     expect(board.page.locator("#login")).to_be_hidden()  # auth off: it asks for nothing
     board.shot(artifacts, "a-job-appears")
 
@@ -157,6 +158,34 @@ def test_a_held_part_stands_out(board, server, artifacts):
     assert (held, border) == (HOLD_COLOUR, HOLD_COLOUR)
     assert board.page.locator("section.job").first.locator("h2").inner_text() == "WO-4001 Flange"
     board.shot(artifacts, "a-held-part-stands-out")
+
+
+def test_more_jobs_than_fit_are_shown_a_screenful_at_a_time(browser, tmp_path, artifacts):
+    """Nine jobs do not fit on 1920x1080: each page's cards lie within the screen, the header
+    names the page, and the pages turn by themselves until every job has been shown."""
+    server = Gunicorn(tmp_path / "pages.db")
+    page = Board(browser, server.base)
+    try:
+        names = [f"WO-80{n:02d} Part {n}" for n in range(9)]
+        for n, name in enumerate(names):
+            job_with_parts(server.base, name, f"PI-80{n}", ["Saw", "Mill"], 1)
+        page.open("?pageSeconds=2")
+        label = page.page.locator("#page")
+        expect(label).to_have_text(re.compile(r"page 1 of [23]"))
+        pages = int(label.inner_text().rsplit(" ", 1)[1])
+        seen = set()
+        for number in range(1, pages + 1):
+            expect(label).to_have_text(f"page {number} of {pages}", timeout=5000)
+            shown = page.page.locator("section.job:visible")
+            boxes = [shown.nth(i).bounding_box() for i in range(shown.count())]
+            assert boxes and all(box["y"] + box["height"] <= SCREEN["height"] for box in boxes)
+            seen |= set(shown.locator("h2").all_inner_texts())
+            page.shot(artifacts, f"page-{number}")
+        assert seen == set(names)
+        expect(label).to_have_text(f"page 1 of {pages}", timeout=5000)
+    finally:
+        page.close()
+        server.stop()
 
 
 def test_the_page_survives_the_service_restarting(browser, tmp_path, artifacts, monkeypatch):

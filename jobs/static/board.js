@@ -2,17 +2,20 @@
 // every job, and then polls GET /api/events?after=<last id> every POLL_MS: only the jobs
 // those events name are fetched again. A failed or slow poll marks the board "offline" and
 // the next poll tries again. With authentication on, a viewer token is asked for once, kept
-// in localStorage and sent as an Authorization header (never in a URL).
+// in localStorage and sent as an Authorization header (never in a URL). When the jobs do not
+// fit on the screen, they are shown a screenful at a time, each for PAGE_MS.
 "use strict";
 (() => {
   const POLL_MS = 1500;
   const TIMEOUT_MS = 4000;
   const PARALLEL = 4;
   const TOKEN_KEY = "shop-jobs.board.token";
+  const PAGE_MS = 1000 * (Number(new URLSearchParams(location.search).get("pageSeconds")) || 10);
   const authRequired = document.body.dataset.auth === "true";
   const jobs = new Map();
   const element = (id) => document.getElementById(id);
   let lastEventId = null;
+  let page = 0;
 
   class Refused extends Error {}
 
@@ -119,7 +122,40 @@
     active.sort((a, b) => held(b) - held(a) || (a.createdAt < b.createdAt ? -1 : 1));
     element("jobs").replaceChildren(...active.map(card));
     element("empty").hidden = active.length > 0;
+    paginate();
   }
+
+  // Cards in screenfuls: a grid row that would end below the screen starts the next page.
+  function pages() {
+    const cards = [...element("jobs").children];
+    cards.forEach((node) => { node.hidden = false; });
+    const room = window.innerHeight - element("jobs").getBoundingClientRect().top;
+    const split = [];
+    let top = null;
+    for (const node of cards) {
+      const box = node.getBoundingClientRect();
+      if (top === null || box.bottom - top > room) {
+        top = box.top;
+        split.push([]);
+      }
+      split[split.length - 1].push(node);
+    }
+    return split;
+  }
+
+  function paginate() {
+    const split = pages();
+    page = split.length ? page % split.length : 0;
+    split.forEach((nodes, index) => nodes.forEach((node) => { node.hidden = index !== page; }));
+    const label = element("page");
+    label.hidden = split.length < 2;
+    label.textContent = `page ${page + 1} of ${split.length}`;
+  }
+
+  setInterval(() => {
+    page += 1;
+    paginate();
+  }, PAGE_MS);
 
   function showStatus(online) {
     const status = element("status");
