@@ -96,6 +96,8 @@ def test_a_url_of_exactly_2000_characters_is_accepted(client):
     "http://127.0.0.1/h", "http://localhost:8080/h", "http://10.1.2.3/h", "http://192.168.0.9/h",
     "http://172.16.0.1/h", "http://169.254.169.254/latest", "http://224.0.0.1/h",
     "http://[::1]/h", "http://[fe80::1]/h", "http://[::ffff:127.0.0.1]/h", "http://0.0.0.0/h",
+    # An IPv6 zone id as a URL writes it (RFC 6874: `%25`), which no resolver takes as such.
+    "http://[::1%25lo]:18791/h", "http://[fe80::1%25eth0]/h", "http://[ff02::1%25lo]/h",
 ])
 def test_private_addresses_are_refused(client, url):
     response = client.post("/api/webhooks", json={"url": url})

@@ -12,7 +12,7 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as LookupTimedOut
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 PRIVATE_ADDRESS = "url must not point to a private address"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -41,7 +41,11 @@ class Target:
 
 
 def split_url(url: str) -> Target | None:
-    """Return `url`'s `Target`, or None unless it is an absolute http or https URL with a host."""
+    """Return `url`'s `Target`, or None unless it is an absolute http or https URL with a host.
+
+    The host is percent-decoded: an IPv6 zone id is written `%25` in a URL
+    (RFC 6874), and `[::1%25lo]` is the loopback address `::1%lo`.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -50,7 +54,8 @@ def split_url(url: str) -> Target | None:
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         return None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme], path)
+    return Target(parts.scheme, unquote(parts.hostname), port or DEFAULT_PORTS[parts.scheme],
+                  path)
 
 
 def is_private(address: str) -> bool:
@@ -61,6 +66,14 @@ def is_private(address: str) -> bool:
         ip = ip.ipv4_mapped
     return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
             or ip.is_unspecified or ip.is_reserved)
+
+
+def _literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def resolve(target: Target) -> list[str]:
@@ -84,8 +97,12 @@ def checked_address(target: Target, allow_private: bool) -> str:
     """Resolve `target` and return the address to connect to, the rule applied.
 
     Raises TargetRefused when the host does not resolve, PrivateAddress when
-    any of its addresses is private and `allow_private` is off.
+    any of its addresses is private and `allow_private` is off. An address
+    written as the host (a zone id too, which the resolver may refuse) is
+    judged as written.
     """
+    if not allow_private and _literal(target.host) and is_private(target.host):
+        raise PrivateAddress(PRIVATE_ADDRESS)
     addresses = resolve(target)
     if not allow_private and any(is_private(address) for address in addresses):
         raise PrivateAddress(PRIVATE_ADDRESS)
