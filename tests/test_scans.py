@@ -155,6 +155,14 @@ def test_scanned_at_up_to_five_minutes_ahead_is_recorded_later_is_rejected(clien
     assert listed["scannedAt"] == WHEN
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00.000Z", "0999-12-31T23:59:59.999Z"])
+def test_a_scan_time_before_the_year_1000_reads_back_with_four_year_digits(client, ids, when):
+    [result] = scan(client, {"key": "old", "serialId": ids[0], "action": "advance",
+                             "scannedAt": when})
+    assert result["outcome"] == "applied"
+    assert client.get(f"/api/serials/{ids[0]}/history").json[-1]["scannedAt"] == when
+
+
 def test_a_key_applied_earlier_in_the_batch_or_before_is_replayed(client, ids):
     item = {"key": "twice", "serialId": ids[0], "action": "advance", "scannedAt": WHEN}
     first, again = scan(client, item, item)
