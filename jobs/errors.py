@@ -31,9 +31,18 @@ class InvalidField(BadRequest):
     `errors` maps the field to the message, as a schema's failures do. `values`
     fill the placeholders of both (`InvalidField("results.{name}", MISSING, name=...)`)."""
 
-    def __init__(self, field: str, message: str, **values):
+    def __init__(self, field: str, message: str, /, **values):
         super().__init__(message, **values)
         self.errors = {field.format(**values) if values else field: [self.message]}
+
+
+class InvalidFields(BadRequest):
+    """400: several fields' values break rules the service checks; `errors` maps each field,
+    in the order given, to its message, and the message is the first of them."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(next(iter(errors.values())))
+        self.errors = {field: [message] for field, message in errors.items()}
 
 
 class NotFound(ApiError):

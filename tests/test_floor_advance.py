@@ -142,6 +142,9 @@ def test_expected_step_id_guards_a_scan(client, make, make_path, job):
             f"Serial {sid} is at step 1, not 0")
     refused(client, sid, "advance", {"expectedStepId": None}, 400,
             f"expectedStepId is not a step of path {path['id']}")
+    response = post(client, sid, "advance", {"expectedStepId": "step_nope"})
+    assert response.json["data"] == {
+        "errors": {"expectedStepId": [f"expectedStepId is not a step of path {path['id']}"]}}
 
 
 @pytest.mark.parametrize("value", [0, 1, 6, 2.5, "3", None, True])
@@ -150,6 +153,8 @@ def test_to_step_index_out_of_range_is_the_range_message(client, make, value):
     post(client, sid, "advance")
     refused(client, sid, "advance", {"toStepIndex": value}, 400,
             "toStepIndex must be from 2 to 5")
+    response = post(client, sid, "advance", {"toStepIndex": value})
+    assert response.json["data"] == {"errors": {"toStepIndex": ["toStepIndex must be from 2 to 5"]}}
 
 
 def test_a_stale_scan_is_a_409_whatever_it_carries(client, make):

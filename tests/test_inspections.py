@@ -141,6 +141,20 @@ def test_a_result_message_names_its_field_in_data_errors(client, made):
                                        {"results.bore": ["results.bore must be a number"]})
 
 
+def test_every_failing_result_is_in_data_errors_in_check_order_then_unknown_sorted(client, made):
+    _, sid = made
+    response = post(client, sid, "advance", {"results": {
+        "zeta": 1, "finish": 1, "bore": "25", "alpha": 2}})
+    errors = {"results.bore": ["results.bore must be a number"],
+              "results.finish": ["results.finish must be a boolean"],
+              "results.alpha": ["results.alpha is not a check of step Bore"],
+              "results.zeta": ["results.zeta is not a check of step Bore"]}
+    assert response.json == error_body(400, "Bad Request", "results.bore must be a number",
+                                       errors)
+    assert list(response.json["data"]["errors"]) == list(errors)
+    assert stored(client, "serials", sid)["currentStepIndex"] == 1
+
+
 def test_infinite_value_is_the_type_message(client, made):
     _, sid = made
     response = raw(client, f"/api/serials/{sid}/advance",
@@ -157,6 +171,9 @@ def test_results_on_a_step_without_checks_and_on_a_bypassed_step(client, job, ma
     post(client, sid, "advance")
     refused(client, sid, "advance", {"bypassCurrent": True, "results": {"bore": 25}}, 400,
             "results are not taken for a bypassed step")
+    response = post(client, sid, "advance", {"bypassCurrent": True, "results": {"bore": 25}})
+    assert response.json["data"] == {
+        "errors": {"results": ["results are not taken for a bypassed step"]}}
     body = post(client, sid, "advance", {"bypassCurrent": True}).json
     assert states(body)[1] == ("deferred", 1)
 

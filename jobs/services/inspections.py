@@ -9,7 +9,7 @@ sorted order.
 import math
 from decimal import Decimal
 
-from jobs.errors import InvalidField
+from jobs.errors import InvalidField, InvalidFields
 
 NOT_AN_OBJECT = "results must be an object"
 RESULT = "results.{name}"
@@ -39,29 +39,32 @@ def _passed(check: dict, value) -> bool:
 def evaluate(step: dict, results) -> list[dict]:
     """Return `[{check, value, passed}]` for `results` on `step`, in its check order.
 
-    `results` is what the body sent (None: absent). Raises InvalidField (400, with `data.errors`)
-    `NOT_AN_OBJECT`, `MISSING`, `WRONG_KIND` (a boolean or a number), `NOT_A_CHECK`.
+    `results` is what the body sent (None: absent). Raises InvalidField (400, with
+    `data.errors`) `NOT_AN_OBJECT`; InvalidFields with every failing result, in the step's
+    check order (`MISSING`, `WRONG_KIND`: a boolean or a number), then the unknown names in
+    sorted order (`NOT_A_CHECK`).
     """
     if results is None:
         results = {}
     if not isinstance(results, dict):
         raise InvalidField("results", NOT_AN_OBJECT)
     checks = step.get("checks") or []
-    evaluated = []
+    evaluated, errors = [], {}
     for check in checks:
         name = check["name"]
         if name not in results:
             if check["required"]:
-                raise InvalidField(RESULT, MISSING, name=name)
-            continue
-        if not _valid(check, results[name]):
+                errors[RESULT.format(name=name)] = MISSING.format(name=name)
+        elif not _valid(check, results[name]):
             kind = "boolean" if check["kind"] == "pass_fail" else "number"
-            raise InvalidField(RESULT, WRONG_KIND, name=name, kind=kind)
-        evaluated.append({"check": name, "value": results[name],
-                          "passed": _passed(check, results[name])})
-    unknown = sorted(set(results) - {check["name"] for check in checks})
-    if unknown:
-        raise InvalidField(RESULT, NOT_A_CHECK, name=unknown[0], stepName=step["name"])
+            errors[RESULT.format(name=name)] = WRONG_KIND.format(name=name, kind=kind)
+        else:
+            evaluated.append({"check": name, "value": results[name],
+                              "passed": _passed(check, results[name])})
+    for name in sorted(set(results) - {check["name"] for check in checks}):
+        errors[RESULT.format(name=name)] = NOT_A_CHECK.format(name=name, stepName=step["name"])
+    if errors:
+        raise InvalidFields(errors)
     return evaluated
 
 

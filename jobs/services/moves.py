@@ -7,7 +7,7 @@ checks run in the documented order; a refused move writes nothing.
 """
 from decimal import Decimal
 
-from jobs.errors import BadRequest, Conflict
+from jobs.errors import Conflict, InvalidField
 from jobs.services import inspections, routing
 from jobs.services.holds import FAILED_CHECK, hold
 from jobs.services.serial_state import (
@@ -38,7 +38,7 @@ def require_expected(located: Located, index: int | None, step_id) -> None:
     serial, steps = located.serial, located.steps
     by_id = {step["id"]: step for step in steps}
     if step_id is not NOT_GIVEN and (not isinstance(step_id, str) or step_id not in by_id):
-        raise BadRequest(NOT_ON_PATH, pathId=serial["path_id"])
+        raise InvalidField("expectedStepId", NOT_ON_PATH, pathId=serial["path_id"])
     at = serial["current_step_index"]
     if index is not None and at != index:
         raise Conflict(NOT_AT_INDEX, id=serial["id"], currentStepIndex=at, expectedStepIndex=index)
@@ -52,7 +52,7 @@ def step_number(value, low: int, high: int, field: str = "toStepIndex") -> int:
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool) \
             and Decimal(value).is_finite() and low <= value <= high and value == int(value):
         return int(value)
-    raise BadRequest(OUT_OF_RANGE, field=field, low=low, high=high)
+    raise InvalidField(field, OUT_OF_RANGE, field=field, low=low, high=high)
 
 
 ADVANCE_REFUSED = {COMPLETED: "Serial is already completed",
@@ -104,7 +104,7 @@ def _results(step: dict, results, bypassed: bool) -> list[dict]:
     """Evaluate the results of leaving `step`; a bypassed step takes none (400 if sent)."""
     if bypassed:
         if results:
-            raise BadRequest(NO_RESULTS_WHEN_BYPASSED)
+            raise InvalidField("results", NO_RESULTS_WHEN_BYPASSED)
         return []
     return inspections.evaluate(step, results)
 
