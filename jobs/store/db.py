@@ -47,6 +47,13 @@ SQLITE_OPTIONS = {
 SYNCHRONOUS = ("full", "normal")
 
 WRITE_LOCKS = {"IMMEDIATE", "EXCLUSIVE"}
+# The SQL function that lowers text as Python does, on every SQLite connection (the
+# built-in lower() folds A-Z only): jobs.store.keyset.contains_text.
+UNICODE_LOWER = "unicode_lower"
+
+
+def _unicode_lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 def _ignore(seconds: float) -> None:
@@ -194,7 +201,9 @@ def make_database(url: str, synchronous: str = "full") -> Database:
         path = database_path(url)
         sqlite3.connect(path).close()
         pragmas = {**SQLITE_OPTIONS["pragmas"], "synchronous": synchronous}
-        return SqliteFile(path, **{**SQLITE_OPTIONS, "pragmas": pragmas})
+        database = SqliteFile(path, **{**SQLITE_OPTIONS, "pragmas": pragmas})
+        database.register_function(_unicode_lower, UNICODE_LOWER, 1, deterministic=True)
+        return database
     if scheme in POSTGRES_SCHEMES:
         return PostgresPool(**parse(f"postgresql://{rest}"), **postgres.OPTIONS)
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {scheme}://")

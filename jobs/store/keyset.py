@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from peewee import SQL, Expression, Field, Model, ModelSelect, NodeList, Tuple, fn
+from peewee import SQL, Expression, Field, Model, ModelSelect, NodeList, Tuple, Value, fn
 
-from jobs.store.db import db
+from jobs.store.db import UNICODE_LOWER, db, is_postgres
 from jobs.store.models import Secret
 from jobs.store.postgres import REQUEST_WAIT, bounded_waits
 from jobs.store.statements import query_rows
@@ -77,16 +77,25 @@ class Keyset:
 
 
 def contains_text(fields: Sequence[Field], text: str) -> Expression:
-    """Return the condition "one of `fields` contains `text`", case-insensitively.
+    """Return the condition "one of `fields` contains `text`", ignoring case in every script.
 
-    `lower(field) LIKE lower('%text%') ESCAPE '\\'` per field, ORed; `%`, `_`
-    and `\\` in `text` are escaped, so they match themselves. lower() is the
-    database's: SQLite folds A-Z only, PostgreSQL by its locale.
+    `lowered(field) LIKE '%text%' ESCAPE '\\'` per field, ORed, with `text`
+    lowered by Python's `str.lower` and `%`, `_` and `\\` in it escaped, so
+    they match themselves. The column is lowered alike on both databases:
+    by the same `str.lower` on SQLite (`UNICODE_LOWER`, whose `lower()` folds
+    A-Z only), by ICU's root locale on PostgreSQL (`lower(… COLLATE
+    "und-x-icu")`, whatever the server's locale).
     """
-    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", text) + "%"
-    matches = (NodeList((fn.LOWER(field), SQL("LIKE"), fn.LOWER(pattern), SQL("ESCAPE '\\'")))
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", text.lower()) + "%"
+    matches = (NodeList((_lowered(field), SQL("LIKE"), Value(pattern), SQL("ESCAPE '\\'")))
                for field in fields)
     return reduce(or_, matches)
+
+
+def _lowered(field: Field):
+    if is_postgres():
+        return fn.LOWER(NodeList((field, SQL('COLLATE "und-x-icu"'))))
+    return getattr(fn, UNICODE_LOWER)(field)
 
 
 def cursor_secret() -> bytes:
