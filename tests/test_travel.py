@@ -71,6 +71,16 @@ def test_use_as_is_moves_on_and_continue_stays():
     assert [h["disposition"] for h in holds] == ["continue", "use_as_is"]
 
 
+def test_a_scrap_of_a_held_part_ends_its_hold_as_a_scrap_disposition():
+    visits, holds, _ = travel_of(events(
+        ("serial.held", {"reason": "suspect", "atStepIndex": 0, "atStep": "Cut"}),
+        ("serial.scrapped", {"reason": "damaged", "atStepIndex": 0, "atStep": "Cut"})), STEPS)
+    assert brief(visits) == [("Cut", 1, 1000, 3000, "scrapped")]
+    assert holds == [{"step_index": 0, "step": "Cut", "reason": "suspect", "note": None,
+                      "failed_checks": None, "held_at": 2000, "released_at": 3000,
+                      "disposition": "scrap"}]
+
+
 def test_an_undone_move_leaves_no_visit_and_is_listed_with_its_undo():
     visits, _, undone = travel_of(events(
         advanced(0, 1),

@@ -11,6 +11,7 @@ so they leave no visit; they are listed in `undone` with their undo.
 from dataclasses import dataclass, field
 
 DONE, REWORKED, SCRAPPED = "done", "reworked", "scrapped"
+SCRAPPED_DISPOSITION = "scrap"
 UNDONE = "serial.undone"
 
 
@@ -75,11 +76,15 @@ def _moved_on(travel: Travel, event: dict, arrival: tuple | None) -> None:
         travel.arrive(*arrival, event)
 
 
-def _released(travel: Travel, event: dict) -> None:
-    data = event["data"]
+def _end_hold(travel: Travel, event: dict, disposition: str) -> None:
     open_holds = [h for h in travel.holds if h.get("released_at") is None]
     if open_holds:
-        open_holds[-1].update(released_at=event["at"], disposition=data["disposition"])
+        open_holds[-1].update(released_at=event["at"], disposition=disposition)
+
+
+def _released(travel: Travel, event: dict) -> None:
+    data = event["data"]
+    _end_hold(travel, event, data["disposition"])
     disposition, at = data["disposition"], travel.open
     if disposition == "use_as_is" and at is not None:
         travel.leave(DONE, event)
@@ -108,6 +113,8 @@ def _replay(travel: Travel, event: dict) -> None:
     elif kind == "serial.completed":
         _moved_on(travel, event, None)
     elif kind == "serial.scrapped":
+        # Scrap ends a hold standing on the part as a `scrap` disposition would.
+        _end_hold(travel, event, SCRAPPED_DISPOSITION)
         travel.leave(SCRAPPED, event)
     elif kind == "serial.reworked":
         travel.leave(REWORKED, event)
