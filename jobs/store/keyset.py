@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from peewee import SQL, Expression, Field, Model, ModelSelect, NodeList, Tuple, Value, fn
+from peewee import (
+    SQL,
+    ColumnBase,
+    Expression,
+    Field,
+    Model,
+    ModelSelect,
+    NodeList,
+    Tuple,
+    Value,
+    fn,
+)
 
 from jobs.store.db import UNICODE_LOWER, db, is_postgres
 from jobs.store.models import Secret
@@ -87,15 +98,23 @@ def contains_text(fields: Sequence[Field], text: str) -> Expression:
     "und-x-icu")`, whatever the server's locale).
     """
     pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", text.lower()) + "%"
-    matches = (NodeList((_lowered(field), SQL("LIKE"), Value(pattern), SQL("ESCAPE '\\'")))
+    matches = (NodeList((_Lowered(field), SQL("LIKE"), Value(pattern), SQL("ESCAPE '\\'")))
                for field in fields)
     return reduce(or_, matches)
 
 
-def _lowered(field: Field):
-    if is_postgres():
-        return fn.LOWER(NodeList((field, SQL('COLLATE "und-x-icu"'))))
-    return getattr(fn, UNICODE_LOWER)(field)
+class _Lowered(ColumnBase):
+    """A text column lowered as Python's `str.lower` lowers it, written for the database the
+    query is compiled for (so a condition built before the database is bound still fits)."""
+
+    def __init__(self, field: Field):
+        super().__init__()
+        self.field = field
+
+    def __sql__(self, ctx):
+        if is_postgres():
+            return ctx.sql(fn.LOWER(NodeList((self.field, SQL('COLLATE "und-x-icu"')))))
+        return ctx.sql(getattr(fn, UNICODE_LOWER)(self.field))
 
 
 def cursor_secret() -> bytes:
