@@ -89,8 +89,26 @@ class WireSchema(Schema):
     @cached_property
     def _row_plan(self) -> list[tuple]:
         return [(field.data_key or name, field.attribute or name,
-                 _SERIALIZED_AS.get(type(field)), field._serialize)
+                 _SERIALIZED_AS.get(type(field)), _serializer(field))
                 for name, field in self.dump_fields.items()]
+
+
+def _serializer(field: fields.Field):
+    """`field._serialize`; for a list of one nested `WireSchema` (a serial's `steps`), a list
+    of rows is dumped at once by `dump_rows`, which is what each row's own dump gives."""
+    inner = getattr(field, "inner", None)
+    if type(field) is not fields.List or type(inner) is not fields.Nested:
+        return field._serialize
+    schema = inner.schema
+    if not isinstance(schema, WireSchema) or schema.many or inner.many:
+        return field._serialize
+
+    def serialize(value, attr, obj, **kwargs):
+        if type(value) is list and all(type(row) is dict for row in value):
+            return schema.dump_rows(value)
+        return field._serialize(value, attr, obj, **kwargs)
+
+    return serialize
 
 
 # Field classes whose serialization gives back a value of this type unchanged.

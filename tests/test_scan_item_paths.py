@@ -20,6 +20,7 @@ from schemas.fields import valid_key
 from schemas.moves import AdvanceSchema, ReworkSchema, ScrapSchema
 from schemas.query import PageQuerySchema
 from schemas.scan import ScanItemSchema
+from schemas.serial import SerialDetailSchema
 
 VALUES = [None, "", "x", "  B-1042 ", "advance", "damaged", "suspect", "other", "rework",
           "SN-00001", "2024-01-20T16:45:00.000Z", "2999-01-01T00:00:00.000Z", "\x00",
@@ -103,3 +104,16 @@ def test_an_item_s_answer_replays_to_a_single_request_byte_for_byte(client, path
     (None, False)])
 def test_a_key_is_1_to_255_visible_ascii_characters(key, valid):
     assert valid_key(key) is valid
+
+
+@pytest.mark.parametrize("steps", [
+    [{"step_id": "step_a", "name": "A", "state": "done", "visits": 1},
+     {"step_id": "step_b", "name": "B", "state": "pending", "visits": 0}],
+    [], None, [None, {"step_id": "step_a", "name": "A", "state": "done", "visits": 1}],
+    ({"step_id": "step_a", "name": "A", "state": "done", "visits": 1},)])
+def test_a_list_of_rows_dumps_at_once_as_each_row_dumps(steps):
+    row = {"id": "SN-00001", "job_id": "job_x", "path_id": "path_x", "current_step_index": 1,
+           "status": "in_progress", "rework_count": 0, "created_at": 0, "updated_at": 1,
+           "steps": steps}
+    schema = SerialDetailSchema()
+    assert schema.dump_rows([row]) == [Schema.dump(schema, row)]

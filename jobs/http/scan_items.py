@@ -11,6 +11,7 @@ PostgreSQL; its outcome comes from the status.
 """
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -102,10 +103,12 @@ class Items:
         path = f"/api/serials/{serial_id}/{head['action']}"
         keyed = Keyed(self.acting.key_owner, head["key"], "POST", path,
                       fingerprint("POST", path, _canonical(body)))
+        scanned_at = head.get("scanned_at")
+        # Without `scannedAt` the batch's own Acting (which has none) stays as it is.
         # Each item waits for PostgreSQL as long as a request may, not the batch as a whole:
         # a frozen server still ends the batch (503) within one item's bound.
-        with acting.scanning(head.get("scanned_at")), item_body(body), \
-                bounded_waits(REQUEST_WAIT):
+        with nullcontext() if scanned_at is None else acting.scanning(scanned_at), \
+                item_body(body), bounded_waits(REQUEST_WAIT):
             return run_once(keyed, lambda: answered(single(serial_id=serial_id)))
 
     def _refused(self, status: int, message: str, serial_id: str | None) -> dict:
