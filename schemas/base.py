@@ -28,9 +28,10 @@ class WireSchema(Schema):
 
         The plan is what `load` does for a schema without load hooks, with
         unknown fields excluded and no `partial`: each field's own `deserialize`
-        of its value (or `missing`), kept under its attribute unless `missing`.
-        When a field fails, marshmallow's own `load` runs, for its error with
-        every field's messages.
+        of its value (or `missing`), kept under its attribute unless `missing`;
+        an absent optional field without a `load_default` is `missing` without
+        asking it. When a field fails, marshmallow's own `load` runs, for its
+        error with every field's messages.
         """
         plan = self._load_plan
         if plan is None or type(data) is not dict or many is not None or partial is not None \
@@ -38,8 +39,11 @@ class WireSchema(Schema):
             return super().load(data, many=many, partial=partial, unknown=unknown)
         loaded = {}
         try:
-            for name, attribute, deserialize in plan:
-                value = deserialize(data.get(name, missing), name, data)
+            for name, attribute, deserialize, optional in plan:
+                value = data.get(name, missing)
+                if value is missing and optional:
+                    continue
+                value = deserialize(value, name, data)
                 if value is not missing:
                     loaded[attribute] = value
         except ValidationError:
@@ -48,15 +52,18 @@ class WireSchema(Schema):
 
     @cached_property
     def _load_plan(self) -> list[tuple] | None:
-        """`(data key, attribute, deserialize)` per load field, or None when `load` does more."""
+        """`(data key, attribute, deserialize, optional)` per load field, or None when `load`
+        does more; `optional`: absent, the field loads as `missing` (Field.deserialize's own
+        rule for a field neither required nor with a `load_default`)."""
         if self.many or self.partial is not None or self.unknown != EXCLUDE \
                 or any(self._hooks[hook] for hook in (PRE_LOAD, VALIDATES, VALIDATES_SCHEMA,
                                                       POST_LOAD)):
             return None
         plan = [(name if field.data_key is None else field.data_key, field.attribute or name,
-                 field.deserialize)
+                 field.deserialize, not field.required and field.load_default is missing
+                 and type(field).deserialize is fields.Field.deserialize)
                 for name, field in self.load_fields.items()]
-        return None if any("." in attribute for _, attribute, _ in plan) else plan
+        return None if any("." in row[1] for row in plan) else plan
 
     def dump(self, obj, *, many: bool | None = None):
         """Serialize `obj` as marshmallow's `dump` does; rows (dicts) take `dump_rows`' path.
