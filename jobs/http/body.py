@@ -107,6 +107,8 @@ def parsed_body():
     if isinstance(g.parsed_body, BadRequest):
         raise g.parsed_body
     return g.parsed_body
+
+
 # The fields of the scan item running now (a context variable: `g` costs a proxy look-up).
 _item_body: ContextVar[dict | None] = ContextVar("item_body", default=None)
 

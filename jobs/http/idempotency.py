@@ -146,8 +146,8 @@ def _max_age_ms() -> int:
 
 
 def _once(keyed: Keyed, run: Callable[[], tuple], step: Callable) -> Once:
-    """The look-up, the run and the insert, each in a `step()` (its own write transaction, or
-    none inside the one around them)."""
+    """The look-up, then the run, then the insert; the look-up and the insert each in a
+    `step()`: a write transaction of its own, or none inside the one around all three."""
     max_age = _max_age_ms()
     with step():
         seen = keys.claim(keyed.owner, keyed.key, max_age)
