@@ -362,8 +362,10 @@ def _second(seconds: int) -> str:
 KEY_MAX = 255
 
 
+_KEY = re.compile(f"[!-~]{{1,{KEY_MAX}}}")
+
+
 def valid_key(key) -> bool:
     """Whether `key` is an idempotency key: 1 to 255 visible ASCII characters (docs/api.md,
     Retries and concurrency; Scans)."""
-    return isinstance(key, str) and 0 < len(key) <= KEY_MAX \
-        and all("!" <= char <= "~" for char in key)
+    return isinstance(key, str) and _KEY.fullmatch(key) is not None

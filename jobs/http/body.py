@@ -3,6 +3,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from flask import g, request
@@ -106,15 +107,21 @@ def parsed_body():
     if isinstance(g.parsed_body, BadRequest):
         raise g.parsed_body
     return g.parsed_body
+
+
+# The fields of the scan item running now (a context variable: `g` costs a proxy look-up).
+_item_body: ContextVar[dict | None] = ContextVar("item_body", default=None)
+
+
 @contextmanager
 def item_body(fields: dict) -> Iterator[None]:
     """Within the block, `json_body()` is `fields`: a scan item runs the single endpoint's
     view with the item's fields as its body (docs/api.md, Scans)."""
-    g.item_body = fields
+    token = _item_body.set(fields)
     try:
         yield
     finally:
-        g.pop("item_body")
+        _item_body.reset(token)
 
 
 def json_body() -> dict:
@@ -128,8 +135,9 @@ def json_body() -> dict:
     not parse or is not an object; werkzeug
     raises 413 past `MAX_CONTENT_LENGTH`.
     """
-    if "item_body" in g:
-        return g.item_body
+    fields = _item_body.get()
+    if fields is not None:
+        return fields
     raw = raw_body()
     if not raw:
         return {}

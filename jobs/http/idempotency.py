@@ -77,25 +77,57 @@ def idempotent(view: Callable, per_item: bool = False) -> Callable:
             # and an error stores nothing.
             return view(**view_args)
         keyed = Keyed(acting.current().key_owner, key, request.method, request.path, fingerprint)
-        return run_once(keyed, lambda: view(**view_args), one_transaction=not per_item)
+        once = run_once(keyed, lambda: responded(view(**view_args)),
+                        one_transaction=not per_item)
+        return replayed(once.answer) if once.replayed else once.made
 
     return answer
 
 
-def run_once(keyed: Keyed, run: Callable, one_transaction: bool = True) -> Response:
-    """Answer the keyed request: run `run` (a view's work) once per key, or replay its answer.
+@dataclass(frozen=True)
+class Once:
+    """What `run_once` came to: the answer as stored with the key (`keys.Answer`), whether it
+    is the stored answer of an earlier run (`replayed`), and what this run made (else None)."""
+
+    answer: keys.Answer
+    replayed: bool
+    made: object = None
+
+
+def responded(returned) -> tuple[Response, keys.Answer]:
+    """A view's return value as its Response and as the key stores that Response."""
+    response = current_app.make_response(returned)
+    return response, keys.Answer(response.status_code, response.get_data(as_text=True),
+                                 response.headers.get("Location"), response.headers.get("ETag"))
+
+
+def answered(returned: tuple) -> tuple[dict, keys.Answer]:
+    """A dumping view's return value, `(dumped, status, headers)` (`jobs.http.running`), as
+    what it dumped and as the key stores it: the `responded` answer, the same text, without
+    making the Response (a scan item needs only the dump: docs/benchmarks.md, Scans)."""
+    dumped, status, headers = returned
+    named = {name.lower(): value for name, value in headers.items()}
+    return dumped, keys.Answer(status, current_app.json.dumps(dumped) + "\n",
+                               named.get("location"), named.get("etag"))
+
+
+def run_once(keyed: Keyed, run: Callable[[], tuple], one_transaction: bool = True) -> Once:
+    """Run `run` (a view's work, returning what it made and its `keys.Answer`) once per key.
 
     The one implementation of the key (docs/api.md, Retries and concurrency),
     for the header and for each scan item. An unseen key runs `run` and
     stores a 2xx answer with the key; a seen key of the same request is its
-    stored answer with `Idempotent-Replayed: true`; of another request,
-    Unprocessable (422). A key still in flight is waited for; past the lock
-    timeout, Conflict `A request with this Idempotency-Key is still being
-    processed`. `one_transaction`: the look-up, `run` (whose transactions
-    join it) and the insert commit together; else each in its own.
+    stored answer, `replayed`; of another request, Unprocessable (422). A
+    key still in flight is waited for; past the lock timeout, Conflict `A
+    request with this Idempotency-Key is still being processed`.
+    `one_transaction`: the look-up, `run` (whose transactions join it) and
+    the insert commit together; else each in its own.
     """
     try:
-        return _once(keyed, run, one_transaction)
+        if one_transaction:
+            with write_transaction():
+                return _once(keyed, run, nullcontext)
+        return _once(keyed, run, write_transaction)
     except IntegrityError:
         # Another transaction stored this key between our look-up and our insert:
         # ours is rolled back whole; its answer is ours.
@@ -113,32 +145,30 @@ def _max_age_ms() -> int:
     return int(current_app.config["IDEMPOTENCY_KEY_HOURS"] * 3_600_000)
 
 
-def _once(keyed: Keyed, run: Callable, one_transaction: bool) -> Response:
+def _once(keyed: Keyed, run: Callable[[], tuple], step: Callable) -> Once:
+    """The look-up, then the run, then the insert; the look-up and the insert each in a
+    `step()`: a write transaction of its own, or none inside the one around all three."""
     max_age = _max_age_ms()
-    # Each step's write transaction joins the one around them when there is one.
-    with write_transaction() if one_transaction else nullcontext():
-        with write_transaction():
-            seen = keys.claim(keyed.owner, keyed.key, max_age)
-        if seen is not None:
-            return _replay_or_refuse(seen, keyed.fingerprint)
-        response = current_app.make_response(run())
-        with write_transaction():
-            _keep(keyed, response, max_age)
-    return response
+    with step():
+        seen = keys.claim(keyed.owner, keyed.key, max_age)
+    if seen is not None:
+        return _replay_or_refuse(seen, keyed.fingerprint)
+    made, answer = run()
+    if 200 <= answer.status < 300:
+        with step():
+            keys.keep(keyed.owner, keyed.key, keyed.method, keyed.path, keyed.fingerprint,
+                      answer, max_age)
+    return Once(answer, False, made)
 
 
-def _keep(keyed: Keyed, response: Response, max_age: int) -> None:
-    if 200 <= response.status_code < 300:
-        stored = keys.Answer(response.status_code, response.get_data(as_text=True),
-                             response.headers.get("Location"), response.headers.get("ETag"))
-        keys.keep(keyed.owner, keyed.key, keyed.method, keyed.path, keyed.fingerprint, stored,
-                  max_age)
-
-
-def _replay_or_refuse(seen: keys.Seen, fingerprint: str) -> Response:
+def _replay_or_refuse(seen: keys.Seen, fingerprint: str) -> Once:
     if seen.fingerprint != fingerprint:
         raise Unprocessable(OTHER_REQUEST)
-    stored = seen.answer
+    return Once(seen.answer, True)
+
+
+def replayed(stored: keys.Answer) -> Response:
+    """A stored answer as the Response of its replay: unchanged, plus `Idempotent-Replayed`."""
     headers = {REPLAYED: "true"}
     for name, value in (("Location", stored.location), ("ETag", stored.etag)):
         if value is not None:

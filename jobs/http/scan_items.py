@@ -10,6 +10,8 @@ item is its own short transaction, with a request's bound on its waits for
 PostgreSQL; its outcome comes from the status.
 """
 import json
+from collections.abc import Callable
+from contextlib import nullcontext
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -20,7 +22,7 @@ from jobs.http.auth import ROLE_REQUIRED
 from jobs.http.body import item_body
 from jobs.http.contract import contract_of, unkeyed
 from jobs.http.envelope import first_message, flatten_errors
-from jobs.http.idempotency import REPLAYED, Keyed, canonical_json, fingerprint, run_once
+from jobs.http.idempotency import Keyed, answered, canonical_json, fingerprint, run_once
 from jobs.services.serials import get_serial
 from jobs.services.tokens import role_allows
 from jobs.store.postgres import REQUEST_WAIT, bounded_waits
@@ -43,43 +45,85 @@ def outcome(status: int) -> str:
     return "conflict" if status == 409 else "rejected"
 
 
-def run_item(item: dict) -> dict:
-    """Run one scan item; return its result (`key`, `serial_id`, `outcome`, `status`,
-    `message`, `serial`), in the wire shape of `ScanResultSchema`'s fields."""
-    sent = {name: item[name] for name in ("key", "serialId") if isinstance(item.get(name), str)}
-    result = {"key": sent.get("key"), "serial_id": sent.get("serialId")}
-    try:
-        head = item_schema.load({name: item[name] for name in (*HEAD, "scannedAt")
-                                 if name in item})
-        response = _run(head, {name: value for name, value in item.items()
-                               if name not in HEAD})
-    except ValidationError as error:
-        return {**result, **_refused(400, first_message(flatten_errors(error.messages)),
-                                     sent.get("serialId"))}
-    except ApiError as error:
-        return {**result, **_refused(error.status, error.message, sent.get("serialId"))}
-    if response.headers.get(REPLAYED):
-        return {**result, "outcome": "replayed", "status": response.status_code,
-                "serial": _serial_now(head["serial_id"])}
-    return {**result, "outcome": outcome(response.status_code),
-            "status": response.status_code, "serial": response.get_json()}
+def run_items(items: list[dict]) -> list[dict]:
+    """Run the scan items in order; return their results (`Items.run`)."""
+    batch = Items()
+    return [batch.run(item) for item in items]
 
 
-def _run(head: dict, body: dict):
-    """Check the role, then run the item's single request under its key."""
-    view = current_app.view_functions[endpoint(head["action"])]
-    needed, role = contract_of(view).role, acting.current().role
-    if role is not None and not role_allows(role, needed):
-        raise Forbidden(ROLE_REQUIRED.format(role=needed))
-    serial_id = head["serial_id"]
-    path = f"/api/serials/{serial_id}/{head['action']}"
-    keyed = Keyed(acting.current().key_owner, head["key"], "POST", path,
-                  fingerprint("POST", path, _canonical(body)))
-    single = unkeyed(view)
-    # Each item waits for PostgreSQL as long as a request may, not the batch as a whole:
-    # a frozen server still ends the batch (503) within one item's bound.
-    with acting.scanning(head.get("scanned_at")), item_body(body), bounded_waits(REQUEST_WAIT):
-        return run_once(keyed, lambda: single(serial_id=serial_id))
+class Items:
+    """The scan items of one request: what is the same for each (who acts, each action's
+    view and whether the role may run it, Get Serial's dump) looked up once."""
+
+    def __init__(self):
+        self.acting = acting.current()
+        self.show = contract_of(current_app.view_functions["api.get_serial"]).dump
+        self.singles: dict[str, tuple[Callable, str | None]] = {}
+
+    def run(self, item: dict) -> dict:
+        """Run one scan item; return its result (`key`, `serial_id`, `outcome`, `status`,
+        `message`, `serial`), in the wire shape of `ScanResultSchema`'s fields."""
+        sent = {name: item[name] for name in ("key", "serialId")
+                if isinstance(item.get(name), str)}
+        result = {"key": sent.get("key"), "serial_id": sent.get("serialId")}
+        try:
+            head = item_schema.load({name: item[name] for name in (*HEAD, "scannedAt")
+                                     if name in item})
+            once = self._run(head, {name: value for name, value in item.items()
+                                    if name not in HEAD})
+        except ValidationError as error:
+            return {**result, **self._refused(400, first_message(flatten_errors(
+                error.messages)), sent.get("serialId"))}
+        except ApiError as error:
+            return {**result, **self._refused(error.status, error.message,
+                                              sent.get("serialId"))}
+        if once.replayed:
+            return {**result, "outcome": "replayed", "status": once.answer.status,
+                    "serial": self._serial_now(head["serial_id"])}
+        return {**result, "outcome": outcome(once.answer.status), "status": once.answer.status,
+                "serial": once.made}
+
+    def _single(self, action: str) -> Callable:
+        """The action's view without its key handling, once its role is checked."""
+        if action not in self.singles:
+            view = current_app.view_functions[endpoint(action)]
+            needed, role = contract_of(view).role, self.acting.role
+            refused = ROLE_REQUIRED.format(role=needed) \
+                if role is not None and not role_allows(role, needed) else None
+            self.singles[action] = unkeyed(view), refused
+        single, refused = self.singles[action]
+        if refused is not None:
+            raise Forbidden(refused)
+        return single
+
+    def _run(self, head: dict, body: dict):
+        """Check the role, then run the item's single request under its key."""
+        single = self._single(head["action"])
+        serial_id = head["serial_id"]
+        path = f"/api/serials/{serial_id}/{head['action']}"
+        keyed = Keyed(self.acting.key_owner, head["key"], "POST", path,
+                      fingerprint("POST", path, _canonical(body)))
+        scanned_at = head.get("scanned_at")
+        # Without `scannedAt` the batch's own Acting (which has none) stays as it is.
+        # Each item waits for PostgreSQL as long as a request may, not the batch as a whole:
+        # a frozen server still ends the batch (503) within one item's bound.
+        with nullcontext() if scanned_at is None else acting.scanning(scanned_at), \
+                item_body(body), bounded_waits(REQUEST_WAIT):
+            return run_once(keyed, lambda: answered(single(serial_id=serial_id)))
+
+    def _refused(self, status: int, message: str, serial_id: str | None) -> dict:
+        return {"outcome": outcome(status), "status": status, "message": message,
+                "serial": self._serial_now(serial_id)}
+
+    def _serial_now(self, serial_id: str | None) -> dict | None:
+        """The serial as it is now (Get Serial's shape), or None when there is none."""
+        if not serial_id:
+            return None
+        try:
+            found = get_serial(serial_id)
+        except NotFound:
+            return None
+        return self.show(found)
 
 
 def _canonical(body: dict) -> bytes:
@@ -89,19 +133,3 @@ def _canonical(body: dict) -> bytes:
         return canonical_json(body).encode("utf-8")
     except RecursionError:
         return b"deep:" + json.dumps(body, sort_keys=True, default=str).encode("utf-8")
-
-
-def _refused(status: int, message: str, serial_id: str | None) -> dict:
-    return {"outcome": outcome(status), "status": status, "message": message,
-            "serial": _serial_now(serial_id)}
-
-
-def _serial_now(serial_id: str | None) -> dict | None:
-    """The serial as it is now (Get Serial's shape), or None when there is none."""
-    if not serial_id:
-        return None
-    try:
-        found = get_serial(serial_id)
-    except NotFound:
-        return None
-    return contract_of(current_app.view_functions["api.get_serial"]).dump(found)

@@ -1,7 +1,7 @@
 """POST /api/scans (docs/api.md, Scans: many parts at once, and offline replay)."""
 from jobs.http import bp, contract, load_body
 from jobs.http.idempotency import PER_ITEM
-from jobs.http.scan_items import run_item
+from jobs.http.scan_items import run_items
 from schemas.scan import ScanBatchSchema, ScanResultsSchema
 
 
@@ -15,4 +15,4 @@ from schemas.scan import ScanBatchSchema, ScanResultsSchema
                "reason": "damaged"}]}})
 def scan():
     """Scans: each item run in order, each in its own transaction; 200 with the results."""
-    return {"results": [run_item(item) for item in load_body()["scans"]]}
+    return {"results": run_items(load_body()["scans"])}
