@@ -158,8 +158,11 @@ class Nginx:
             site = site.replace(old, new)
         temp_paths = "".join(f"    {kind}_temp_path {prefix}/{kind};\n"
                              for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        # As root, nginx's workers run as `nobody`, who cannot enter pytest's folders (0700):
+        # a body it buffers to client_body/ (over 16 KiB) was a 500. The tests' own user.
+        user = "user root;\n" if os.geteuid() == 0 else ""
         (prefix / "nginx.conf").write_text(
-            f"worker_processes 1;\nerror_log {prefix}/error.log;\npid {prefix}/nginx.pid;\n"
+            f"{user}worker_processes 1;\nerror_log {prefix}/error.log;\npid {prefix}/nginx.pid;\n"
             f"events {{ worker_connections 128; }}\nhttp {{\n{temp_paths}{site}}}\n")
         output = prefix / "nginx.out"
         with open(output, "wb") as out:
