@@ -1,5 +1,6 @@
 """Scans on real processes (docs/api.md, Scans): the same batch from several clients at once
-applies each item once, on one host and on two PostgreSQL hosts behind nginx; a worker killed
+applies each item once, on one host and on two PostgreSQL hosts behind nginx, and under one
+Idempotency-Key runs once while its retries wait; a worker killed
 (SIGKILL) in the middle of a batch leaves every applied item applied, the rest replayable."""
 import os
 import signal
@@ -54,6 +55,27 @@ def test_the_same_batch_from_several_clients_applies_each_item_once(target):
     for serial_id in serial_ids:
         current = requests.get(f"{target.base}/api/serials/{serial_id}", timeout=10).json()
         assert current["currentStepIndex"] == 1
+        assert advanced_events(target.base, serial_id) == 1
+
+
+def test_the_same_batch_under_one_idempotency_key_runs_once_the_retries_wait(target):
+    """Sent at once with the header's key, one batch runs and every retry waits for it and
+    is answered its answer, replayed: no retry runs items beside it (docs/api.md, Retries)."""
+    serial_ids = make_serials(target.base, 300)
+    body = batch("keyed", serial_ids)
+
+    def post(i):
+        time.sleep(0.05 * i)
+        return requests.post(f"{target.base}/api/scans", json=body, timeout=120,
+                             headers={"Idempotency-Key": "one-cart"})
+
+    answers = all_at_once(3, post)
+    assert [answer.status_code for answer in answers] == [200] * 3
+    ran = [a for a in answers if a.headers.get("Idempotent-Replayed") is None]
+    assert len(ran) == 1
+    assert {result["outcome"] for result in ran[0].json()["results"]} == {"applied"}
+    assert all(answer.content == ran[0].content for answer in answers)
+    for serial_id in (serial_ids[0], serial_ids[150], serial_ids[-1]):
         assert advanced_events(target.base, serial_id) == 1
 
 

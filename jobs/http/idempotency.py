@@ -29,7 +29,7 @@ from jobs import acting
 from jobs.errors import ApiError, BadRequest, Conflict, Unprocessable
 from jobs.http.body import parsed_body, raw_body
 from jobs.services import idempotency as keys
-from jobs.store.db import write_transaction
+from jobs.store.db import HELD_WAIT, KeyHeld, write_transaction
 from schemas.fields import valid_key
 
 HEADER = "Idempotency-Key"
@@ -121,13 +121,17 @@ def run_once(keyed: Keyed, run: Callable[[], tuple], one_transaction: bool = Tru
     key still in flight is waited for; past the lock timeout, Conflict `A
     request with this Idempotency-Key is still being processed`.
     `one_transaction`: the look-up, `run` (whose transactions join it) and
-    the insert commit together; else each in its own.
+    the insert commit together; else each in its own, the key held across
+    them (`keys.held`), so a retry waits for all three.
     """
     try:
         if one_transaction:
             with write_transaction():
                 return _once(keyed, run, nullcontext)
-        return _once(keyed, run, write_transaction)
+        with keys.held(keyed.owner, keyed.key, HELD_WAIT):
+            return _once(keyed, run, write_transaction)
+    except KeyHeld as error:
+        raise Conflict(IN_PROGRESS) from error
     except IntegrityError:
         # Another transaction stored this key between our look-up and our insert:
         # ours is rolled back whole; its answer is ours.

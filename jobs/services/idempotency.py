@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from jobs import clock
 from jobs.store.bulk import insert_rows
-from jobs.store.db import db, is_postgres
+from jobs.store.db import db, held_lock, is_postgres
 from jobs.store.models import IdempotencyKey
 from jobs.store.statements import execute, first_row, param, statement, text
 
@@ -66,9 +66,21 @@ def _wait_for_others(actor: str, key: str) -> None:
     already run one at a time.
     """
     if is_postgres():
-        digest = hashlib.sha256(f"{actor}\x00{key}".encode()).digest()
         execute(text("SELECT pg_advisory_xact_lock(%(class)s, %(key)s)"),
-                {"class": KEY_LOCK_CLASS, "key": int.from_bytes(digest[:4], "big", signed=True)})
+                {"class": KEY_LOCK_CLASS, "key": _lock_key(actor, key)})
+
+
+def _lock_key(actor: str, key: str) -> int:
+    digest = hashlib.sha256(f"{actor}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+def held(actor: str, key: str, wait_seconds: float):
+    """Hold `actor`'s `key` for a block of several transactions (a batch that commits its
+    items one by one), so that a request with the key waits for the block, as it waits for
+    a transaction that holds it (`_wait_for_others`). A context manager; raises KeyHeld
+    past `wait_seconds`, OperationalError past PostgreSQL's `lock_timeout`."""
+    return held_lock(KEY_LOCK_CLASS, _lock_key(actor, key), wait_seconds)
 
 
 def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:

@@ -4,6 +4,7 @@
 is known and no connection exists until a request (or the CLI) needs one:
 gunicorn's master never hands an open SQLite connection to its workers.
 """
+import fcntl
 import logging
 import os
 import sqlite3
@@ -311,6 +312,66 @@ def lock_event_order() -> None:
     if is_postgres():
         with _waiting_for_the_write_lock():
             db.obj.execute_plain(_EVENT_LOCK)
+
+
+class KeyHeld(Exception):
+    """`held_lock` waited its whole bound: another request holds the lock."""
+
+
+# SQLite: files beside the database, one per bucket of lock keys, that `held_lock` locks.
+LOCK_BUCKETS = 256
+# How long `held_lock` waits on SQLite: as long as a write transaction waits for its lock.
+HELD_WAIT = SQLITE_OPTIONS["pragmas"]["busy_timeout"] / 1000
+
+
+@contextmanager
+def held_lock(space: int, key: int, wait_seconds: float):
+    """Hold the lock (`space`, `key`) for the block, across the transactions it runs.
+
+    Another holder of the same lock waits for it, at most `wait_seconds`
+    (then KeyHeld; PostgreSQL's `lock_timeout` may end the wait first, an
+    OperationalError). A lock that ends with its process or connection
+    (a worker killed mid-block leaves nothing held). PostgreSQL: the session
+    advisory lock (`space`, `key`), the key space of `pg_advisory_xact_lock`
+    too. SQLite (one host): `flock` of the key's bucket file beside the
+    database (`DATABASE-locks/N`).
+    """
+    if is_postgres():
+        with _advisory_session_lock(space, key):
+            yield
+        return
+    with _bucket_file(space, key) as lock_file:
+        _flock_within(lock_file, wait_seconds)
+        yield
+
+
+@contextmanager
+def _advisory_session_lock(space: int, key: int):
+    db.obj.execute_plain(f"SELECT pg_advisory_lock({int(space)}, {int(key)})")
+    try:
+        yield
+    finally:
+        db.obj.execute_plain(f"SELECT pg_advisory_unlock({int(space)}, {int(key)})")
+
+
+@contextmanager
+def _bucket_file(space: int, key: int):
+    folder = f"{db.obj.path}-locks"
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"{space}-{key % LOCK_BUCKETS}"), "a+b") as lock_file:
+        yield lock_file
+
+
+def _flock_within(lock_file, wait_seconds: float) -> None:
+    until = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > until:
+                raise KeyHeld() from None
+            time.sleep(0.02)
 
 
 def check_writable() -> None:
