@@ -12,6 +12,12 @@ import requests
 
 from tests.live import Gunicorn, flask_command, serve
 
+FLOOR = [  # name, Jira key, goal, steps, serials, completed, scrapped
+    ("WO-24-0117 Manifold block", "PI-1482", 40, ["Saw", "Mill", "Deburr", "Inspect"], 28, 12, 1),
+    ("WO-24-0121 Pump housing", "PI-1490", 24, ["Cast", "Turn", "Inspect"], 24, 3, 2),
+    ("WO-24-0124 Bracket 7075", "PI-1503", 120, ["Laser", "Bend", "Anodise"], 60, 41, 0),
+    ("WO-24-0130 Shaft Ø25", "PI-1511", 16, ["Turn", "Grind", "Inspect"], 8, 0, 0),
+]
 # The computed colour (the board's --held) of a held part, in either browser.
 HOLD_COLOUR = "rgb(255, 176, 0)"
 
@@ -96,3 +102,39 @@ def held_at_second_step(base: str) -> None:
     _, serials = job_with_parts(base, "WO-4001 Flange", "PI-401", ["Cut", "Inspect"], 3)
     post(base, f"/api/serials/{serials[0]['id']}/advance")
     post(base, f"/api/serials/{serials[0]['id']}/hold", {"reason": "suspect"})
+
+
+def make_floor(base: str) -> None:
+    """The jobs of FLOOR through the API: each serial completed runs every step, then the
+    scrapped ones are scrapped at the first step (the screenshot in docs/)."""
+    for name, key, goal, steps, count, completed, scrapped in FLOOR:
+        job = post(base, "/api/jobs", {"name": name, "goalQuantity": goal, "jiraTicketKey": key})
+        path = post(base, "/api/paths", {"jobId": job["id"], "name": "Main route",
+                                         "goalQuantity": goal,
+                                         "steps": [{"name": s} for s in steps]})
+        serials = post(base, "/api/serials", {"jobId": job["id"], "pathId": path["id"],
+                                              "quantity": count})
+        for serial in serials[:completed]:
+            for _ in steps:
+                post(base, f"/api/serials/{serial['id']}/advance")
+        for serial in serials[completed:completed + scrapped]:
+            post(base, f"/api/serials/{serial['id']}/scrap", {"reason": "damaged"})
+
+
+# Each card's name, where it lies on the screen and whether its name is cut short; the page's
+# height and the width its scrollbar takes (a script for the board's page, in either browser).
+LAYOUT = """() => [[...document.querySelectorAll("section.job")].map((card) => {
+  const box = card.getBoundingClientRect(), name = card.querySelector("h2");
+  return [name.textContent, box.left, box.top, box.right, box.bottom,
+          name.scrollWidth > name.clientWidth];
+}), document.documentElement.scrollHeight, innerWidth - document.documentElement.clientWidth]"""
+
+
+def fits_the_screen(layout: list) -> None:
+    """Assert that LAYOUT's answer on FLOOR shows its four cards in order, two by two, within
+    1920x1080, no name cut short, no scrolling (Firefox had 1085 px and a 12 px scrollbar)."""
+    cards, height, scrollbar = layout
+    assert [card[0] for card in cards] == [name for name, *_ in FLOOR]
+    assert len({card[1] for card in cards}) == 2 and len({card[2] for card in cards}) == 2
+    assert all(card[3] <= 1920 and card[4] <= 1080 and not card[5] for card in cards), cards
+    assert (height, scrollbar) == (1080, 0)

@@ -15,12 +15,16 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests import board_helpers
 from tests.board_helpers import (
+    FLOOR,
     HOLD_COLOUR,
+    LAYOUT,
     advance_first_serial,
     auth_on,
     busy_and_idle,
+    fits_the_screen,
     held_at_second_step,
     job_with_parts,
+    make_floor,
     post,
     restarted,
 )
@@ -182,36 +186,17 @@ def test_with_auth_on_the_token_is_asked_once_and_kept(browser, tmp_path, artifa
     assert "/api/events?after=" in log and viewer not in log
 
 
-FLOOR = [  # name, Jira key, goal, steps, serials, completed, scrapped
-    ("WO-24-0117 Manifold block", "PI-1482", 40, ["Saw", "Mill", "Deburr", "Inspect"], 28, 12, 1),
-    ("WO-24-0121 Pump housing", "PI-1490", 24, ["Cast", "Turn", "Inspect"], 24, 3, 2),
-    ("WO-24-0124 Bracket 7075", "PI-1503", 120, ["Laser", "Bend", "Anodise"], 60, 41, 0),
-    ("WO-24-0130 Shaft Ø25", "PI-1511", 16, ["Turn", "Grind", "Inspect"], 8, 0, 0),
-]
-
-
 def test_a_floor_of_real_jobs_readable_from_3_m(browser, tmp_path, artifacts):
     """The screenshot in docs/: real jobs made through the API, at 1920x1080."""
     server = Gunicorn(tmp_path / "floor.db")
     page = Board(browser, server.base)
     try:
-        for name, key, goal, steps, count, completed, scrapped in FLOOR:
-            job = post(server.base, "/api/jobs", {"name": name, "goalQuantity": goal,
-                                                  "jiraTicketKey": key})
-            path = post(server.base, "/api/paths", {"jobId": job["id"], "name": "Main route",
-                                                    "goalQuantity": goal,
-                                                    "steps": [{"name": s} for s in steps]})
-            serials = post(server.base, "/api/serials", {"jobId": job["id"],
-                                                         "pathId": path["id"], "quantity": count})
-            for serial in serials[:completed]:
-                for _ in steps:
-                    post(server.base, f"/api/serials/{serial['id']}/advance")
-            for serial in serials[completed:completed + scrapped]:
-                post(server.base, f"/api/serials/{serial['id']}/scrap", {"reason": "damaged"})
+        make_floor(server.base)
         page.open()
         for name, *_ in FLOOR:
             expect(page.card(name)).to_be_visible()
         expect(page.card(FLOOR[0][0]).locator(".n-done")).to_have_text("12 done")
+        fits_the_screen(page.page.evaluate(LAYOUT))
         page.shot(artifacts, "floor")
     finally:
         page.close()

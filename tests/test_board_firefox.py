@@ -12,12 +12,16 @@ import pytest
 from tests import board_helpers
 from tests.bidi import Firefox, Tab
 from tests.board_helpers import (
+    FLOOR,
     HOLD_COLOUR,
+    LAYOUT,
     advance_first_serial,
     auth_on,
     busy_and_idle,
+    fits_the_screen,
     held_at_second_step,
     job_with_parts,
+    make_floor,
     post,
     restarted,
 )
@@ -174,6 +178,21 @@ def test_with_auth_on_the_token_is_asked_once_and_kept(firefox, tmp_path, artifa
         server.stop()
     log = server.log_text()
     assert "/api/events?after=" in log and viewer not in log
+
+
+def test_a_floor_of_real_jobs_fits_the_screen_in_two_columns(firefox, tmp_path, artifacts):
+    """The docs' floor of four real jobs: in Firefox too, all on the 1920x1080 screen, two by
+    two, no name cut short, no scrollbar (Firefox keeps one where Chromium's is an overlay)."""
+    server = Gunicorn(tmp_path / "floor.db")
+    try:
+        make_floor(server.base)
+        with Board(firefox, server.base) as board:
+            board.open().shows(FLOOR[0][0], ".n-done", "12 done")
+            layout = board.run(LAYOUT)
+            board.screenshot(artifacts / "firefox-floor.png")
+    finally:
+        server.stop()
+    fits_the_screen(layout)
 
 
 def header(request: dict, name: str) -> str | None:
