@@ -124,8 +124,8 @@ class Tab:
                                        userContext=self.user_context)["context"]
         firefox.command("browsingContext.setViewport", context=self.context,
                         viewport={"width": size[0], "height": size[1]})
-        firefox.command("session.subscribe", events=["network.beforeRequestSent"],
-                        contexts=[self.context])
+        firefox.command("session.subscribe", events=["network.beforeRequestSent",
+                                                     "log.entryAdded"], contexts=[self.context])
 
     def requests(self) -> list[dict]:
         """Every request this tab made so far, in order: BiDi `network.RequestData` (url,
@@ -135,9 +135,20 @@ class Tab:
                 if event["method"] == "network.beforeRequestSent"
                 and event["params"]["context"] == self.context]
 
+    def problems(self) -> list[str]:
+        """The console's errors and warnings of this tab so far, and the scripts' uncaught
+        exceptions (BiDi `log.entryAdded`), as "level: text"."""
+        self.firefox.command("session.status")
+        entries = [event["params"] for event in self.firefox.events
+                   if event["method"] == "log.entryAdded"]
+        return [f"{entry['level']}: {entry['text']}" for entry in entries
+                if entry["source"]["context"] == self.context
+                and entry["level"] in ("warn", "error")]
+
     def forget_requests(self) -> None:
         self.firefox.command("session.status")
-        self.firefox.events.clear()
+        self.firefox.events = [event for event in self.firefox.events
+                               if event["method"] != "network.beforeRequestSent"]
 
     def navigate(self, url: str) -> None:
         self.firefox.command("browsingContext.navigate", context=self.context, url=url,

@@ -2,8 +2,10 @@
 over WebDriver BiDi by tests/bidi.py (no geckodriver, no downloaded browser), against a
 live gunicorn (SQLite), like test_board_browser.py does in Chromium.
 
-One Firefox for the module; each test opens its own tab (1920x1080, its own storage) and
-records every request it makes. Screenshots go to `--artifacts DIR`/board as firefox-*.png.
+One Firefox for the module; each test opens its own tab (1920x1080, its own storage),
+records every request it makes and, closing it, checks that the console got no error or
+warning (a script Firefox did not take would show there). Screenshots go to
+`--artifacts DIR`/board as firefox-*.png.
 """
 import time
 
@@ -57,6 +59,12 @@ class Board(Tab):
     def __init__(self, firefox: Firefox, base: str):
         super().__init__(firefox)
         self.base = base
+
+    def close(self) -> None:
+        """Close the tab; assert the page logged no error or warning and threw nothing."""
+        problems = self.problems()
+        super().close()
+        assert problems == [], problems
 
     def open(self) -> "Board":
         self.navigate(f"{self.base}/board")
