@@ -18,13 +18,15 @@ import websocket
 from tests.live import stop_process
 
 FIREFOX = "/usr/bin/firefox-esr"
-# Keep the browser off the network by itself: no update, telemetry or remote-settings calls.
+# Keep the browser off the network by itself: no update, telemetry, experiments, remote
+# settings (pointed at a closed loopback port), safe-browsing lists or connectivity probes.
 PREFS = {"app.update.disabledForTesting": True, "app.normandy.enabled": False,
-         "datareporting.policy.dataSubmissionEnabled": False,
-         "toolkit.telemetry.server": "", "services.settings.server": "http://127.0.0.1:9",
+         "datareporting.policy.dataSubmissionEnabled": False, "toolkit.telemetry.server": "",
          "messaging-system.rsexperimentloader.enabled": False,
-         "browser.safebrowsing.update.enabled": False, "network.captive-portal-service.enabled":
-         False, "network.connectivity-service.enabled": False}
+         "services.settings.server": "http://127.0.0.1:9",
+         "browser.safebrowsing.update.enabled": False,
+         "network.captive-portal-service.enabled": False,
+         "network.connectivity-service.enabled": False}
 
 
 class BidiError(RuntimeError):
