@@ -11,10 +11,24 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import expect, sync_playwright
 
-from tests.live import Gunicorn, flask_command, serve
+from tests import board_helpers
+from tests.board_helpers import (
+    FLOOR,
+    HOLD_COLOUR,
+    LAYOUT,
+    advance_first_serial,
+    auth_on,
+    busy_and_idle,
+    fits_the_screen,
+    held_at_second_step,
+    job_with_parts,
+    make_floor,
+    post,
+    restarted,
+)
+from tests.live import Gunicorn
 
 pytestmark = pytest.mark.live
 
@@ -23,7 +37,6 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--disable-component-update", "--no-first-run", "--disable-sync",
         "--disable-default-apps", "--disable-extensions"]
 SCREEN = {"width": 1920, "height": 1080}
-HOLD_COLOUR = "rgb(255, 176, 0)"
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +47,8 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory, pytestconfig) -> Path:
-    """`--artifacts`/board, or a new folder in pytest's temporary folder; printed."""
-    chosen = pytestconfig.getoption("artifacts")
-    folder = Path(chosen) / "board" if chosen else tmp_path_factory.mktemp("board-screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nboard screenshots: {folder}")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    yield from serve(tmp_path_factory.mktemp("board"))
+artifacts = board_helpers.artifacts
+server = board_helpers.server
 
 
 class Board:
@@ -80,27 +82,8 @@ def board(browser, server):
     page.close()
 
 
-def post(base: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = requests.post(f"{base}{path}", json=body, headers=headers, timeout=10)
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
-def job_with_parts(base: str, name: str, key: str, steps: list[str], quantity: int,
-                   token: str | None = None) -> tuple[dict, list[dict]]:
-    """A job with one path of `steps` and `quantity` serials at its first step."""
-    job = post(base, "/api/jobs", {"name": name, "goalQuantity": 20, "jiraTicketKey": key}, token)
-    path = post(base, "/api/paths", {"jobId": job["id"], "name": "Main", "goalQuantity": 20,
-                                     "steps": [{"name": s} for s in steps]}, token)
-    serials = post(base, "/api/serials", {"jobId": job["id"], "pathId": path["id"],
-                                          "quantity": quantity}, token)
-    return job, serials
-
-
 def test_a_job_with_parts_in_progress_appears_and_an_idle_one_does_not(board, server, artifacts):
-    job_with_parts(server.base, "WO-1001 Housing", "PI-101", ["Saw", "Mill"], 4)
-    post(server.base, "/api/jobs", {"name": "WO-1002 Idle", "goalQuantity": 5})
+    busy_and_idle(server.base)
     board.open()
     card = board.card("WO-1001 Housing")
     expect(card).to_be_visible()
@@ -146,9 +129,7 @@ def test_nothing_outside_the_service_is_requested(board, server):
 
 def test_a_held_part_stands_out(board, server, artifacts):
     """A serial held at its second step: the job's card and that step show it in the hold colour."""
-    job, serials = job_with_parts(server.base, "WO-4001 Flange", "PI-401", ["Cut", "Inspect"], 3)
-    post(server.base, f"/api/serials/{serials[0]['id']}/advance")
-    post(server.base, f"/api/serials/{serials[0]['id']}/hold", {"reason": "suspect"})
+    held_at_second_step(server.base)
     board.open()
     card = board.card("WO-4001 Flange")
     expect(card.locator(".n-held")).to_have_text("1 on hold")
@@ -199,28 +180,19 @@ def test_the_page_survives_the_service_restarting(browser, tmp_path, artifacts, 
         first.stop()
         expect(page.page.locator("#status")).to_have_text("offline", timeout=10_000)
         page.shot(artifacts, "offline")
-        monkeypatch.setattr("tests.live.free_port", lambda: first.port)
-        second = Gunicorn(tmp_path / "restart.db")
-        try:
+        with restarted(first, monkeypatch) as second:
             expect(page.page.locator("#status")).to_have_text("live", timeout=10_000)
-            serials = requests.get(f"{second.base}/api/serials", timeout=10).json()
-            post(second.base, f"/api/serials/{serials[0]['id']}/advance")
+            advance_first_serial(second.base)
             expect(card.locator(".n-done")).to_have_text("1 done", timeout=3000)
-        finally:
-            second.stop()
     finally:
         page.close()
         first.stop()
 
 
 def test_with_auth_on_the_token_is_asked_once_and_kept(browser, tmp_path, artifacts):
-    server = Gunicorn(tmp_path / "auth.db", env={"AUTH_REQUIRED": "true"})
+    server, viewer = auth_on(tmp_path)
     page = Board(browser, server.base)
     try:
-        planner = flask_command(server.database_url, "token", "create", "planner", "--role",
-                                "planner")
-        viewer = flask_command(server.database_url, "token", "create", "tv-1", "--role", "viewer")
-        job_with_parts(server.base, "WO-6001 Lid", "PI-601", ["Press"], 1, planner)
         page.open()
         expect(page.page.locator("#login")).to_be_visible()
         page.shot(artifacts, "token-prompt")
@@ -243,36 +215,17 @@ def test_with_auth_on_the_token_is_asked_once_and_kept(browser, tmp_path, artifa
     assert "/api/events?after=" in log and viewer not in log
 
 
-FLOOR = [  # name, Jira key, goal, steps, serials, completed, scrapped
-    ("WO-24-0117 Manifold block", "PI-1482", 40, ["Saw", "Mill", "Deburr", "Inspect"], 28, 12, 1),
-    ("WO-24-0121 Pump housing", "PI-1490", 24, ["Cast", "Turn", "Inspect"], 24, 3, 2),
-    ("WO-24-0124 Bracket 7075", "PI-1503", 120, ["Laser", "Bend", "Anodise"], 60, 41, 0),
-    ("WO-24-0130 Shaft Ø25", "PI-1511", 16, ["Turn", "Grind", "Inspect"], 8, 0, 0),
-]
-
-
 def test_a_floor_of_real_jobs_readable_from_3_m(browser, tmp_path, artifacts):
     """The screenshot in docs/: real jobs made through the API, at 1920x1080."""
     server = Gunicorn(tmp_path / "floor.db")
     page = Board(browser, server.base)
     try:
-        for name, key, goal, steps, count, completed, scrapped in FLOOR:
-            job = post(server.base, "/api/jobs", {"name": name, "goalQuantity": goal,
-                                                  "jiraTicketKey": key})
-            path = post(server.base, "/api/paths", {"jobId": job["id"], "name": "Main route",
-                                                    "goalQuantity": goal,
-                                                    "steps": [{"name": s} for s in steps]})
-            serials = post(server.base, "/api/serials", {"jobId": job["id"],
-                                                         "pathId": path["id"], "quantity": count})
-            for serial in serials[:completed]:
-                for _ in steps:
-                    post(server.base, f"/api/serials/{serial['id']}/advance")
-            for serial in serials[completed:completed + scrapped]:
-                post(server.base, f"/api/serials/{serial['id']}/scrap", {"reason": "damaged"})
+        make_floor(server.base)
         page.open()
         for name, *_ in FLOOR:
             expect(page.card(name)).to_be_visible()
         expect(page.card(FLOOR[0][0]).locator(".n-done")).to_have_text("12 done")
+        fits_the_screen(page.page.evaluate(LAYOUT))
         page.shot(artifacts, "floor")
     finally:
         page.close()
