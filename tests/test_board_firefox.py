@@ -66,8 +66,8 @@ class Board(Tab):
         super().close()
         assert problems == [], problems
 
-    def open(self) -> "Board":
-        self.navigate(f"{self.base}/board")
+    def open(self, query: str = "") -> "Board":
+        self.navigate(f"{self.base}/board{query}")
         return self
 
     def text(self, name: str, selector: str = "") -> str | None:
@@ -207,3 +207,32 @@ def header(request: dict, name: str) -> str | None:
     """The value of header `name` of a BiDi request, or None."""
     return next((h["value"]["value"] for h in request["headers"] if h["name"].lower() == name),
                 None)
+
+
+PAGE = "() => document.getElementById('page').textContent"
+# The names of the cards shown, and whether each ends within the window.
+SHOWN = """() => [...document.querySelectorAll("section.job:not([hidden])")].map((card) =>
+  [card.querySelector("h2").textContent, card.getBoundingClientRect().bottom <= innerHeight])"""
+
+
+def test_more_jobs_than_fit_are_shown_a_screenful_at_a_time(firefox, tmp_path, artifacts):
+    """As in Chromium: nine jobs, each page's cards within the screen, the pages turn."""
+    server = Gunicorn(tmp_path / "pages.db")
+    try:
+        names = [f"WO-80{n:02d} Part {n}" for n in range(9)]
+        for n, name in enumerate(names):
+            job_with_parts(server.base, name, f"PI-80{n}", ["Saw", "Mill"], 1)
+        with Board(firefox, server.base) as board:
+            board.open("?pageSeconds=2").shows(names[0], ".key", "PI-800")
+            pages = int(board.run(PAGE).rsplit(" ", 1)[1])
+            assert pages in (2, 3)
+            seen = set()
+            for number in range(1, pages + 1):
+                board.wait_for(PAGE, expected=f"page {number} of {pages}", seconds=5)
+                shown = board.run(SHOWN)
+                assert shown and all(inside for _, inside in shown), shown
+                seen |= {name for name, _ in shown}
+                board.screenshot(artifacts / f"firefox-page-{number}.png")
+            assert seen == set(names)
+    finally:
+        server.stop()
