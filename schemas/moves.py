@@ -173,9 +173,12 @@ class EventId(WireField):
         if not isinstance(value, Decimal) or not value.is_finite() \
                 or value != value.to_integral_value():
             raise self.make_error("invalid")
-        # Beyond the ids' 64-bit range it names no event; it stays as sent, for the message
-        # (and int() of a number like 1e1000000 would cost seconds of CPU).
-        return int(value) if INT64_MIN <= value <= INT64_MAX else value
+        # Beyond the ids' 64-bit range it names no event; it stays as the client wrote it
+        # (`1e400`, not Decimal's `1E+400`), for the message; int() of a number like
+        # 1e1000000 would cost seconds of CPU.
+        if INT64_MIN <= value <= INT64_MAX:
+            return int(value)
+        return str(value).replace("E+", "e").replace("E", "e")
 
     def openapi(self) -> dict:
         """The ids' 64-bit range."""

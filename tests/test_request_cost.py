@@ -127,13 +127,14 @@ def test_a_huge_integral_number_in_a_move_costs_nothing(client, path, make_seria
     assert 400 <= status < 500 and cost < 0.1
 
 
-def test_a_huge_event_id_is_named_as_sent(client, path, make_serials):
+@pytest.mark.parametrize("sent", ["999999999999999999999", "1e400", "-2e30"])
+def test_a_huge_event_id_is_named_as_sent(client, path, make_serials, sent):
     serial = make_serials(path)[0]["id"]
     client.post(f"/api/serials/{serial}/advance")
-    undo = client.post(f"/api/serials/{serial}/undo", data='{"reason": "x", '
-                       '"eventId": 999999999999999999999}', content_type="application/json")
+    undo = client.post(f"/api/serials/{serial}/undo", data=f'{{"reason": "x", "eventId": {sent}}}',
+                       content_type="application/json")
     assert (undo.status_code, undo.json["message"]) == (
-        409, f"Event 999999999999999999999 is not the last move of serial {serial}")
+        409, f"Event {sent} is not the last move of serial {serial}")
 
 
 
