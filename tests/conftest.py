@@ -112,9 +112,14 @@ def pytest_collection_modifyitems(config, items):
         kept = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())]
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
+
+
+@pytest.hookimpl(specname="pytest_collection_modifyitems", trylast=True)
+def pytest_collection_modifyitems_slow_first(config, items):
     # On a worker, the tests marked `slow` come first (a stable sort: the same order on
-    # every worker): handed out last, one of them kept a worker busy for seconds after
-    # the other had finished (docs/testing.md, In parallel).
+    # every worker), after pytest grouped the items by fixture: handed out last, one of
+    # them kept a worker busy for seconds after the other had finished (docs/testing.md,
+    # In parallel).
     if hasattr(config, "workerinput"):
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
