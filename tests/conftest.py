@@ -29,7 +29,7 @@ from tests.helpers import (  # noqa: F401 (tests import these from here as well)
     error_body,
     make_token,
     migrate,
-    reuse_url_builders,
+    reuse_compiled_rules,
     stored,
 )
 from tests.live import Gunicorn, Nginx, serve
@@ -50,7 +50,7 @@ SPREAD = {"test_fuzz_live"}
 
 
 def pytest_configure(config):
-    reuse_url_builders()
+    reuse_compiled_rules()
 
 
 @pytest.hookimpl(tryfirst=True)
