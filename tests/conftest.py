@@ -29,7 +29,7 @@ from tests.helpers import (  # noqa: F401 (tests import these from here as well)
     error_body,
     make_token,
     migrate,
-    reuse_url_builders,
+    reuse_compiled_rules,
     stored,
 )
 from tests.live import Gunicorn, Nginx, serve
@@ -50,7 +50,7 @@ SPREAD = {"test_fuzz_live"}
 
 
 def pytest_configure(config):
-    reuse_url_builders()
+    reuse_compiled_rules()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -112,6 +112,16 @@ def pytest_collection_modifyitems(config, items):
         kept = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())]
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
+
+
+@pytest.hookimpl(specname="pytest_collection_modifyitems", trylast=True)
+def pytest_collection_modifyitems_slow_first(config, items):
+    # On a worker, the tests marked `slow` come first (a stable sort: the same order on
+    # every worker), after pytest grouped the items by fixture: handed out last, one of
+    # them kept a worker busy for seconds after the other had finished (docs/testing.md,
+    # In parallel).
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

@@ -133,6 +133,24 @@ def close_cleaners() -> None:
         _cleaners.popitem()[1][0].close()
 
 
+def postgres_plan(sql: str, params) -> str:
+    """PostgreSQL's plan of `sql` on the bound database, its job and serial tables as if
+    they had always been empty; sequential and bitmap scans ruled out, to see the index
+    that a large table would be read by.
+
+    The tables were emptied by DELETE (`empty_postgres`): VACUUM takes their dead rows,
+    and the statistics autovacuum took of earlier tests' rows go too (ANALYZE of an empty
+    table keeps them); with them the planner now and then chose another index.
+    """
+    db.execute_sql("DELETE FROM pg_statistic "
+                   "WHERE starelid = ANY(ARRAY['job'::regclass, 'serial'::regclass])")
+    db.execute_sql("VACUUM ANALYZE job, serial")
+    db.execute_sql("SET enable_seqscan = off; SET enable_bitmapscan = off")
+    plan = "\n".join(row[0] for row in db.execute_sql("EXPLAIN " + sql, params))
+    db.execute_sql("RESET ALL")
+    return plan
+
+
 def load_release(release: int, database_kind: str, url: str) -> str:
     """Load tests/fixtures/release{release}.{database_kind}.sql into the new database `url`."""
     script = (FIXTURES / f"release{release}.{database_kind}.sql").read_text()
@@ -179,22 +197,32 @@ def wire(row: dict, drop=("number",)) -> dict:
     return shown
 
 
-def reuse_url_builders() -> None:
-    """Compile each route's URL builder once per test session instead of once per app."""
-    # Every create_app compiles each route's URL builder from an AST (werkzeug's
-    # Rule._compile_builder): a quarter of the suite's CPU, apps being made per
-    # test. The builder is a function of the rule's text, parts and defaults
-    # alone (bound to each rule afterwards), so one per rule is reused.
-    compile_builder, built = Rule._compile_builder, {}
+def reuse_compiled_rules() -> None:
+    """Compile each route's URL rule once per test session instead of once per app."""
+    # Every create_app compiles each rule (werkzeug's Rule.compile: the parts the
+    # matcher is built of, the converters, and two URL builders compiled from an AST):
+    # about half of the cost of an app, apps being made per test. What compile makes is
+    # a function of the key alone and holds no state of its own (a converter keeps its
+    # first map but never reads it), so a rule seen before gets copies of its lists and
+    # the same builder functions, bound to the new rule.
+    compile_rule, compiled = Rule.compile, {}
 
-    def reused(rule: Rule, append_unknown: bool = True):
-        key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())),
-               append_unknown)
-        if key not in built:
-            built[key] = compile_builder(rule, append_unknown)
-        return built[key]
+    def reused(rule: Rule) -> None:
+        key = (rule.rule, rule.host if rule.map.host_matching else rule.subdomain,
+               rule.merge_slashes, repr(sorted((rule.defaults or {}).items())),
+               tuple(rule.map.converters.items()))
+        if key not in compiled:
+            arguments = set(rule.arguments)
+            compile_rule(rule)
+            compiled[key] = (rule._parts, rule._trace, rule._converters,
+                             rule.arguments - arguments, rule._build.__func__,
+                             rule._build_unknown.__func__)
+        parts, trace, converters, arguments, build, build_unknown = compiled[key]
+        rule._parts, rule._trace, rule._converters = list(parts), list(trace), dict(converters)
+        rule.arguments |= arguments
+        rule._build, rule._build_unknown = build.__get__(rule), build_unknown.__get__(rule)
 
-    Rule._compile_builder = reused
+    Rule.compile = reused
 
 
 def upgraded_serial(serial: dict, all_steps: list[dict]) -> dict:

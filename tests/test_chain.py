@@ -153,6 +153,7 @@ def test_a_deleted_event_breaks_the_chain_at_the_next(app, client, story):
     assert verify(app).stdout == "History broken at event 8\n"
 
 
+@pytest.mark.slow
 def test_copy_db_carries_the_hashes_and_the_key_and_the_copy_chains_on(
         app, client, story, database_kind, tmp_path, request):
     if database_kind == "sqlite":

@@ -11,7 +11,7 @@ from jobs.services.serials import serial_list
 from jobs.store.db import db, is_postgres
 from jobs.store.models import MODELS, Secret
 from jobs.store.schema import MIGRATIONS, code_version, schema_version
-from tests.helpers import at_step
+from tests.helpers import at_step, postgres_plan
 
 
 def version_1_database(url: str, serials: int) -> dict:
@@ -102,12 +102,7 @@ def test_a_page_after_a_cursor_is_one_index_range_without_a_sort(app, keyset, af
     with db.connection_context():
         sql, params = keyset.page_query(after, 101).sql()
         if is_postgres():
-            # The tables were emptied by DELETE (tests/conftest.py): their dead rows would
-            # make the planner's estimates depend on the tests before this one.
-            db.execute_sql("VACUUM ANALYZE job, serial")
-            db.execute_sql("SET enable_seqscan = off; SET enable_bitmapscan = off")
-            plan = "\n".join(row[0] for row in db.execute_sql("EXPLAIN " + sql, params))
-            db.execute_sql("RESET ALL")
+            plan = postgres_plan(sql, params)
             # updatedAfter may be read through its own index and then sorted.
             assert "Index Scan using " in plan and "Seq Scan" not in plan
             assert f"Index Scan using {index.split()[0]} on " in plan or "updated_at" in plan

@@ -7,9 +7,12 @@ from flask import Blueprint, Flask
 from marshmallow import Schema, fields
 from openapi_spec_validator import validate
 
+from app import create_app
 from jobs.http.contract import contract, contract_of
 from jobs.openapi import build_document
+from jobs.store.db import db
 from schemas.fields import Choice, JsonInteger, Name, Timestamp
+from tests.helpers import copy_sqlite
 
 UPDATE_JOB_400 = [
     "Request body must be valid JSON",
@@ -26,12 +29,30 @@ UPDATE_JOB_400 = [
 ]
 
 
-@pytest.fixture
-def document(client):
-    response = client.get("/api/openapi.json")
+@pytest.fixture(scope="module")
+def served(database_kind, tmp_path_factory, request) -> bytes:
+    """The body of GET /api/openapi.json, fetched once per module and database kind.
+
+    The document is made of the routes and their contracts alone; fetching it
+    from a new app for every test built it every time (about 50 ms a test).
+    """
+    if database_kind == "sqlite":
+        url = copy_sqlite(request.getfixturevalue("sqlite_template"),
+                          tmp_path_factory.mktemp("openapi") / "openapi.db")
+    else:
+        url = request.getfixturevalue("postgres_url")
+    response = create_app({"DATABASE_URL": url, "TESTING": True}).test_client().get(
+        "/api/openapi.json")
+    db.close_all()
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
-    return response.json
+    return response.data
+
+
+@pytest.fixture
+def document(served):
+    """The served OpenAPI document, a new copy for each test."""
+    return json.loads(served)
 
 
 def route_operations(app: Flask) -> set[tuple[str, str]]:

@@ -238,6 +238,7 @@ def test_a_body_that_is_not_json_is_the_usual_error(client):
         400, "Request body must be valid JSON")
 
 
+@pytest.mark.slow
 def test_a_batch_of_1000_applies_each_item(client, path, make_serials):
     made = [s["id"] for s in make_serials(path, 1000)]
     results = scan(client, *({"key": f"cart-{n}", "serialId": serial_id, "action": "advance"}

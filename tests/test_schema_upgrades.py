@@ -74,6 +74,7 @@ def invoke(runner, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_a_newer_database_is_refused(new_url, make_app):
     app = make_app(migrate(new_url))
     with db.connection_context():
@@ -96,6 +97,7 @@ def test_a_newer_database_is_refused(new_url, make_app):
     assert started.stderr.startswith("shop-jobs: database schema is newer than this code")
 
 
+@pytest.mark.slow
 def test_hosts_starting_together_upgrade_once(new_url):
     start = [sys.executable, "-c", "import wsgi"]
     env = {"DATABASE_URL": new_url, "AUTH_REQUIRED": "true"}

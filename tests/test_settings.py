@@ -70,6 +70,7 @@ COMMANDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, name, value, line", [
     ("gunicorn", "LOG_FORMAT", "xml", "LOG_FORMAT must be text or json, not 'xml'"),
     ("gunicorn", "TRUSTED_PROXIES", "two",

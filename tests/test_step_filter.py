@@ -4,6 +4,7 @@ import pytest
 
 from jobs.services.serials import serial_list
 from jobs.store.db import db, is_postgres
+from tests.helpers import postgres_plan
 
 
 def ids(client, query):
@@ -66,12 +67,7 @@ def test_a_step_page_is_one_range_of_the_step_index(app):
     with db.connection_context():
         sql, params = serial_list(step_id="step_a").page_query((5,), 101).sql()
         if is_postgres():
-            # As in test_list_indexes.py: the dead rows that emptying by DELETE left would
-            # make the plan depend on the tests before this one (on an xdist worker, any).
-            db.execute_sql("VACUUM ANALYZE job, serial")
-            db.execute_sql("SET enable_seqscan = off; SET enable_bitmapscan = off")
-            plan = "\n".join(row[0] for row in db.execute_sql("EXPLAIN " + sql, params))
-            db.execute_sql("RESET ALL")
+            plan = postgres_plan(sql, params)
             assert "Index Scan using serial_current_step_id_number on " in plan
             assert "Sort" not in plan
         else:

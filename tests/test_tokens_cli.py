@@ -133,6 +133,7 @@ def flask(tmp_path, *args, auth_required=None):
                           env=env, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("auth_required", [None, "false", "true"])
 def test_the_real_command_prints_only_the_token_and_errors_in_one_line(tmp_path, auth_required):
     migrate(f"sqlite:///{tmp_path}/cli.db")
@@ -146,6 +147,7 @@ def test_the_real_command_prints_only_the_token_and_errors_in_one_line(tmp_path,
         1, "", "Error: A token named anna already exists\n")
 
 
+@pytest.mark.slow
 def test_a_bad_auth_required_stops_the_command_with_one_line(tmp_path):
     result = flask(tmp_path, "token", "list", auth_required="maybe")
     assert (result.returncode, result.stdout, result.stderr) == (

@@ -61,6 +61,7 @@ def expected_changes(body: dict) -> dict | None:
     return changes
 
 
+@pytest.mark.slow
 @given(body=BODIES, method=st.sampled_from(["put", "patch"]), missing=st.booleans())
 @settings(max_examples=EXAMPLES, deadline=None)
 def test_update_applies_exactly_the_valid_changes_or_nothing(

@@ -56,6 +56,7 @@ def long_history_url(new_url):
     return new_url
 
 
+@pytest.mark.slow
 def test_the_upgrade_chains_old_events_and_serves_them_unchanged(long_history_url, make_app):
     app = make_app(long_history_url, upgrade_schema=True)
     client = app.test_client()

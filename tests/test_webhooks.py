@@ -118,6 +118,7 @@ def test_a_host_that_does_not_resolve_yet_is_accepted(client):
     assert create(client, url="https://erp.invalid/hook")["url"] == "https://erp.invalid/hook"
 
 
+@pytest.mark.slow
 def test_a_resolver_that_hangs_is_waited_for_two_seconds_at_most(client, monkeypatch):
     def hang(*args, **kwargs):
         time.sleep(6)
