@@ -6,34 +6,28 @@ throwaway cluster started once per session (tests/postgres.py). Each test
 gets a database already at the newest schema: a copy of a SQLite file
 migrated once per session, or the session's PostgreSQL database emptied.
 Shared helpers live in tests/helpers.py.
+
+The app, its database layer and the live helpers are imported by the hooks
+and fixtures that use them, not at the top: the xdist controller, which
+runs no test, then starts its workers about 0.45 s sooner. The helpers
+that test modules import from here (`from tests.conftest import
+error_body`) come from tests/helpers.py on first use (`__getattr__`).
 """
 import os
 import shutil
 import tempfile
 import uuid
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from flask import Flask
 
-from app import create_app
-from jobs.store.db import db
-from jobs.vocabulary import ROLES
-from tests.helpers import (  # noqa: F401 (tests import these from here as well)
-    JIRA,
-    STEPS,
-    bearer,
-    close_cleaners,
-    copy_sqlite,
-    empty_postgres,
-    error_body,
-    make_token,
-    migrate,
-    reuse_compiled_rules,
-    stored,
-)
-from tests.live import Gunicorn, Nginx, serve
-from tests.postgres import Cluster
+if TYPE_CHECKING:
+    from flask import Flask
+
+# What test modules import from here as well as from tests.helpers.
+HELPERS = {"JIRA", "STEPS", "bearer", "empty_postgres", "error_body", "make_token", "stored"}
 
 DATABASES = {"sqlite": ["sqlite"], "postgresql": ["postgresql"],
              "both": ["sqlite", "postgresql"]}
@@ -49,8 +43,18 @@ XDIST_GROUPS = {"test_live_power_cut": "loop-devices", "test_live_full_disk": "l
 SPREAD = {"test_fuzz_live"}
 
 
+def __getattr__(name: str):
+    if name in HELPERS:
+        return getattr(import_module("tests.helpers"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def pytest_configure(config):
-    reuse_compiled_rules()
+    # Not in the xdist controller: it makes no app.
+    if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        from tests.helpers import reuse_compiled_rules
+
+        reuse_compiled_rules()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -127,6 +131,9 @@ def pytest_collection_modifyitems_slow_first(config, items):
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL cluster for the whole session (one per xdist worker)."""
+    from tests.helpers import close_cleaners
+    from tests.postgres import Cluster
+
     cluster = Cluster()
     yield cluster
     close_cleaners()
@@ -136,12 +143,16 @@ def postgres():
 @pytest.fixture(scope="session")
 def postgres_url(postgres):
     """One database in the session's cluster, migrated once, shared (emptied before each test)."""
+    from tests.helpers import migrate
+
     return migrate(postgres.create_database("contract"))
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """A SQLite file migrated to the newest schema once per session; each test gets a copy."""
+    from tests.helpers import migrate
+
     path = tmp_path_factory.mktemp("template") / "template.db"
     return Path(migrate(f"sqlite:///{path}").removeprefix("sqlite:///"))
 
@@ -174,6 +185,8 @@ def tmp_path(request, memory_root, tmp_path_factory):
 @pytest.fixture
 def database_url(database_kind, tmp_path, request):
     """A `DATABASE_URL` of an empty database at the newest schema, of kind `database_kind`."""
+    from tests.helpers import copy_sqlite, empty_postgres
+
     if database_kind == "sqlite":
         return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
     url = request.getfixturevalue("postgres_url")
@@ -197,9 +210,14 @@ def make_app(sqlite_template, tmp_path):
     `upgrade_schema` as serving does. Every database the apps were bound to
     is closed after the test.
     """
+    from app import create_app
+    from jobs.store.db import db
+    from tests.helpers import copy_sqlite
+
     made = []
 
-    def make(database_url: str | None = None, upgrade_schema: bool = False, **config) -> Flask:
+    def make(database_url: str | None = None, upgrade_schema: bool = False,
+             **config) -> "Flask":
         url = database_url or copy_sqlite(sqlite_template, tmp_path / f"app{len(made)}.db")
         app = create_app({"DATABASE_URL": url, "TESTING": True, **config},
                          upgrade_schema=upgrade_schema)
@@ -232,6 +250,8 @@ def server(tmp_path_factory, live_database_url):
 
     Stopped by PID afterwards; a traceback in its log fails the module.
     """
+    from tests.live import serve
+
     yield from serve(tmp_path_factory.mktemp("live"), database_url=live_database_url)
 
 
@@ -254,12 +274,16 @@ def auth_client(auth_app):
 @pytest.fixture
 def role_tokens(auth_app):
     """One token per role, named after its role (`viewer`, `operator`, `planner`)."""
+    from jobs.vocabulary import ROLES
+    from tests.helpers import make_token
+
     return {role: make_token(role, role) for role in ROLES}
 
 
 @pytest.fixture
 def make_job(client):
     """Create a job through the API and return its JSON; fields override the defaults."""
+    from tests.helpers import JIRA
 
     def make(**fields):
         body = {"name": "JOB-2024-001", "goalQuantity": 50, **JIRA, **fields}
@@ -278,6 +302,7 @@ def job(make_job):
 @pytest.fixture
 def make_path(client):
     """Create a path through the API for `job_id` and return its JSON."""
+    from tests.helpers import STEPS
 
     def make(job_id, **fields):
         body = {"jobId": job_id, "name": "Main Route", "goalQuantity": 10, "steps": STEPS,
@@ -310,6 +335,7 @@ def make_serials(client):
 @pytest.fixture(scope="module")
 def target(live_setup, tmp_path_factory, request):
     """What the clients talk to: one gunicorn, or nginx in front of two; `.base` is its URL."""
+    from tests.live import Gunicorn, Nginx
     tmp = tmp_path_factory.mktemp("concurrency")
     if live_setup.startswith("sqlite"):
         url = f"sqlite:///{tmp}/shop.db"
