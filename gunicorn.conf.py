@@ -86,6 +86,15 @@ def post_worker_init(worker):
     answer_in_json()
 
 
+def worker_exit(server, worker):
+    """Close the worker's pooled connections as it exits: SQLite checkpoints and removes its
+    -wal and -shm files only when the last connection is closed, which the exit alone does not
+    do for a connection kept alive by a reference cycle (its registered functions)."""
+    from jobs.store.db import close_idle_connections
+
+    close_idle_connections()
+
+
 def child_exit(server, worker):
     """Drop the dead worker's live gauges; fold its counters and histograms into the archive.
 
