@@ -311,7 +311,7 @@ def lock_event_order() -> None:
     """
     if is_postgres():
         with _waiting_for_the_write_lock():
-            db.obj.execute_plain(_EVENT_LOCK)
+            db.obj.execute_raw(_EVENT_LOCK)
 
 
 class KeyHeld(Exception):
@@ -347,11 +347,11 @@ def held_lock(space: int, key: int, wait_seconds: float):
 
 @contextmanager
 def _advisory_session_lock(space: int, key: int):
-    db.obj.execute_plain(f"SELECT pg_advisory_lock({int(space)}, {int(key)})")
+    db.obj.execute_raw(f"SELECT pg_advisory_lock({int(space)}, {int(key)})")
     try:
         yield
     finally:
-        db.obj.execute_plain(f"SELECT pg_advisory_unlock({int(space)}, {int(key)})")
+        db.obj.execute_raw(f"SELECT pg_advisory_unlock({int(space)}, {int(key)})")
 
 
 @contextmanager

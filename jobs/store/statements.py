@@ -33,7 +33,6 @@ from peewee import (
     PostgresqlDatabase,
     Query,
     TextField,
-    __exception_wrapper__,
 )
 
 from jobs.store.db import db
@@ -130,11 +129,7 @@ def run(stmt: Statement, values: tuple):
         raise TypeError(f"statement takes {len(stmt.names)} values, not {len(values)}")
     if not stmt.numbered:
         return db.execute_sql(stmt.sql, values)
-    db.obj._log_query(stmt.sql, values)
-    with __exception_wrapper__:
-        cursor = db.connection().raw_cursor()
-        cursor.execute(stmt.sql, values)
-    return cursor
+    return db.obj.execute_raw(stmt.sql, values)
 
 
 def as_row(model: type[Model], values: Iterable) -> dict:
