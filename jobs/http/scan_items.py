@@ -7,7 +7,8 @@ look-up, body schema, service and answer; `jobs.http.body.item_body`)
 through `jobs.http.idempotency.run_once`, the header's own implementation,
 so an item and a single request with the same key replay each other. Each
 item is its own short transaction, with a request's bound on its waits for
-PostgreSQL; its outcome comes from the status.
+PostgreSQL; its outcome comes from the status. The batch's commits are
+flushed to the disk once, before it answers.
 """
 import json
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from jobs.http.envelope import first_message, flatten_errors
 from jobs.http.idempotency import Keyed, answered, canonical_json, fingerprint, run_once
 from jobs.services.serials import get_serial
 from jobs.services.tokens import role_allows
+from jobs.store.flush import one_flush
 from jobs.store.postgres import REQUEST_WAIT, bounded_waits
 from schemas.scan import ScanItemSchema
 
@@ -46,9 +48,11 @@ def outcome(status: int) -> str:
 
 
 def run_items(items: list[dict]) -> list[dict]:
-    """Run the scan items in order; return their results (`Items.run`)."""
+    """Run the scan items in order; return their results (`Items.run`). Their commits are
+    on disk by one flush before the batch answers (`jobs.store.flush.one_flush`)."""
     batch = Items()
-    return [batch.run(item) for item in items]
+    with one_flush():
+        return [batch.run(item) for item in items]
 
 
 class Items:
