@@ -125,9 +125,13 @@ def prune(cutoff_ms: int) -> int:
 
     On PostgreSQL rows another pruning transaction holds are skipped, never waited for.
     """
+    return execute(statement(_expired), {"cutoff": cutoff_ms, "limit": PRUNE_BATCH}).rowcount
+
+
+def _expired():
     oldest = (IdempotencyKey.select(IdempotencyKey.id)
-              .where(IdempotencyKey.created_at < cutoff_ms)
-              .order_by(IdempotencyKey.created_at).limit(PRUNE_BATCH))
+              .where(IdempotencyKey.created_at < param("cutoff"))
+              .order_by(IdempotencyKey.created_at).limit(param("limit")))
     if db.for_update:
         oldest = oldest.for_update("FOR UPDATE SKIP LOCKED")
-    return IdempotencyKey.delete().where(IdempotencyKey.id.in_(oldest)).execute()
+    return IdempotencyKey.delete().where(IdempotencyKey.id.in_(oldest))
