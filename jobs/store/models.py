@@ -5,6 +5,7 @@ Timestamps are stored as integer milliseconds since the Unix epoch (UTC):
 exact, ordered, and formatted for the wire by `schemas.fields.Timestamp`.
 """
 import json
+import re
 from decimal import Decimal
 
 import orjson
@@ -81,6 +82,11 @@ def _exact(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+# A number orjson would read otherwise than as Decimal or int: a fraction or exponent
+# (a digit, then . e E), or 19 digits and more (beyond 64 bits orjson reads a float).
+_NOT_ORJSON = re.compile(r"[0-9](?:[.eE]|[0-9]{18})")
+
+
 class JsonText(TextField):
     """A JSON value stored as text, so its keys keep their order on every database.
 
@@ -94,13 +100,20 @@ class JsonText(TextField):
         if value is None:
             return None
         try:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        except TypeError:
             return orjson.dumps(value, default=_exact).decode()
+        except TypeError:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def python_value(self, value):
         """Parse the stored JSON text (NULL stays None); fractions as Decimal."""
-        return None if value is None else json.loads(value, parse_float=Decimal)
+        if value is None:
+            return None
+        if _NOT_ORJSON.search(value) is None:
+            try:
+                return orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
+        return json.loads(value, parse_float=Decimal)
 
 
 class ProcessStep(BaseModel):
