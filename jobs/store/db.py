@@ -14,7 +14,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import quote
 
-from peewee import Database, DatabaseProxy, OperationalError, PostgresqlDatabase
+from peewee import (
+    Database,
+    DatabaseProxy,
+    OperationalError,
+    PostgresqlDatabase,
+    __exception_wrapper__,
+)
 from playhouse.db_url import parse
 from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
@@ -151,6 +157,14 @@ class SqliteFile(PooledSqliteDatabase):
             return
         with _waiting_for_the_write_lock():
             super().begin(lock_type)
+
+    def execute_raw(self, sql: str, values: tuple = ()) -> sqlite3.Cursor:
+        """Run `sql` (`?` placeholders, `values` in their order) on the connection and return
+        its cursor; errors are peewee's, as from `execute_sql`, without its query hooks
+        (this database has none) and its cursor look-up."""
+        self._log_query(sql, values)
+        with __exception_wrapper__:
+            return self.connection().execute(sql, values)
 
     def check_writable(self) -> None:
         """Raise OperationalError unless this process may write the file (missing, read-only)."""

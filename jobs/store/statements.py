@@ -127,8 +127,6 @@ def run(stmt: Statement, values: tuple):
     next statement runs."""
     if len(values) != len(stmt.names):
         raise TypeError(f"statement takes {len(stmt.names)} values, not {len(values)}")
-    if not stmt.numbered:
-        return db.execute_sql(stmt.sql, values)
     return db.obj.execute_raw(stmt.sql, values)
 
 
