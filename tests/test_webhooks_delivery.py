@@ -5,6 +5,7 @@ rounds run here; signatures verified with `standardwebhooks` as a receiver
 would. The deliverer as a process is in tests/test_live_webhooks.py.
 """
 import json
+import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +13,7 @@ import pytest
 
 from jobs import clock
 from jobs.services import delivery
-from jobs.store.db import db
+from jobs.store.db import db, is_postgres
 from jobs.store.models import Webhook
 from jobs.webhooks import sender
 from jobs.webhooks.command import event_encoder
@@ -279,3 +280,25 @@ def test_a_turn_keeps_its_connection_open_when_the_receiver_does(
     assert [r.verified(webhook["secret"])["id"] for r in receiver.received] == [
         e["id"] for e in client.get(f"/api/events?after={job_created_id(client)}").json]
     assert len({r.port for r in receiver.received}) == connections
+
+
+def test_events_are_sent_once_the_wal_is_synced(app, client, job, receiver, deliverer,
+                                                monkeypatch):
+    """A scan batch's commits are synced after its last item (jobs.store.flush): the deliverer
+    syncs the WAL before it sends what it read, so no receiver has an event a power cut undid."""
+    subscribe(app, receiver.url)
+    changes(client, job)
+    synced = []
+    real = os.fsync
+
+    def spy(descriptor):
+        synced.append((os.readlink(f"/proc/self/fd/{descriptor}"), len(receiver.received)))
+        real(descriptor)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    deliver(deliverer)
+    assert len(receiver.received) == 4
+    if is_postgres():
+        assert synced == []
+    else:
+        assert synced[0] == (os.path.realpath(f"{db.obj.path}-wal"), 0)

@@ -39,7 +39,15 @@ def one_flush():
     finally:
         connection.execute("PRAGMA synchronous = FULL")
         if connection.total_changes != changes:
-            _sync(f"{db.obj.path}-wal")
+            sync_committed()
+
+
+def sync_committed() -> None:
+    """SQLite: sync the WAL file, so that every commit made so far, by any connection, is on
+    disk, those of a block of `one_flush` still running included; PostgreSQL: nothing (each
+    commit is). Raises OperationalError (503) when the WAL cannot be synced."""
+    if isinstance(db.obj, SqliteFile):
+        _sync(f"{db.obj.path}-wal")
 
 
 def _sync(path: str) -> None:

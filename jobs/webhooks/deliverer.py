@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from jobs import clock
 from jobs.services import delivery
 from jobs.store.db import db
+from jobs.store.flush import sync_committed
 from jobs.webhooks import sender
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,10 @@ class Deliverer:
     def _deliver_batch(self, webhook: dict) -> None:
         with db.connection_context():
             events = delivery.next_events(webhook, BATCH)
+            # Sent only once on disk: a scan batch's items are committed before they are
+            # synced, and a power cut could undo an event a receiver already has.
+            if events:
+                sync_committed()
         session = sender.Session()
         try:
             self._deliver_in_order(webhook, events, session)
