@@ -85,6 +85,8 @@ def pytest_generate_tests(metafunc):
         kinds = DATABASES[metafunc.config.getoption("database")]
         if metafunc.definition.get_closest_marker("sqlite_only"):
             kinds = ["sqlite"]
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            kinds = [kind for kind in kinds if kind == "postgresql"]
         metafunc.parametrize("database_kind", kinds, scope="session")
     if "live_setup" in metafunc.fixturenames:
         kinds = DATABASES[metafunc.config.getoption("database")]
@@ -113,7 +115,8 @@ def pytest_collection_modifyitems(config, items):
                 XDIST_GROUPS.get(item.path.stem, item.path.stem)))
     # With --database=sqlite, what needs PostgreSQL itself is not collected.
     if config.getoption("database") == "sqlite":
-        kept = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())]
+        kept = [item for item in items if "postgres" not in getattr(item, "fixturenames", ())
+                and not item.get_closest_marker("postgres_only")]
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
 

@@ -249,10 +249,10 @@ def test_a_refused_request_writes_no_last_used(auth_client, role_tokens):
 
 def test_a_read_is_answered_when_last_used_cannot_be_written(auth_client, role_tokens,
                                                              monkeypatch, caplog):
-    def read_only(stmt, values):
+    def read_only(stmt, values, defer=False):
         if stmt.sql.startswith('UPDATE "token"'):
             raise OperationalError("attempt to write a readonly database")
-        return run(stmt, values)
+        return run(stmt, values, defer)
 
     monkeypatch.setattr(statements, "run", read_only)
     response = auth_client.get("/api/jobs", headers=bearer(role_tokens["viewer"]))

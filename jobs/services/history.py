@@ -58,7 +58,10 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
            operator: str | None = None) -> int:
     """Store one event of the current actor and request (`jobs.acting`); return its id.
 
-    Call inside the write transaction of the change, as its last statement.
+    Call inside the write transaction of the change, after its reads: the
+    event-order lock it takes is held until the commit, and on PostgreSQL the
+    change's writes after it go with the event in one statement
+    (`jobs.store.combined`).
     `numbers` are the first and last serial numbers of a `serials.created`
     batch; `operator` the badge at the station (docs/api.md, Events,
     extended); `scanned_at` the scan item's capture time, while one runs
@@ -71,7 +74,7 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
     lock_event_order()
     row = _event_row(event_type, job_id, data, path_id, serial_id, operator, numbers)
     _chained([row])
-    execute(statement(_insert_event), row)
+    execute(statement(_insert_event), row, defer=True)
     return row["id"]
 
 

@@ -196,10 +196,12 @@ def save(located: Located, changes: dict, states: list[routing.State], event_typ
     before = image(located)
     # In column order, so that a set of columns is one cached statement whatever its order.
     changes = {column: changes[column] for column in RESTORED if column in changes}
+    # The event first: its lock and last link are the move's last read, and every write
+    # after it can go in one statement on PostgreSQL (jobs.store.combined).
+    event_id = record(serial, event_type, data, operator)
     stored = update_row(Serial, serial, changes)
     write_states(serial, bool(before["steps"]), routing.differences(stored["current_step_index"],
                                                               states))
-    event_id = record(serial, event_type, data, operator)
     insert_rows(SerialMove, MOVE_COLUMNS, [(event_id, serial["id"], event_type,
                                             acting.current().actor, clock.now_ms(),
                                             SerialMove.before.db_value(before))])

@@ -28,7 +28,8 @@ def insert_rows(model: type[Model], columns: tuple[str, ...], values: list[tuple
                 returning: bool = False) -> list:
     """Insert `values` (tuples in `columns` order, as the database stores them) into `model`.
 
-    Returns the primary keys in row order when `returning`, else [].
+    Returns the primary keys in row order when `returning`, else [] (and the rows may be
+    sent with the transaction's next statement: `jobs.store.statements.run`'s `defer`).
     Call inside the write transaction of the change.
     """
     keys, size = [], MAX_VALUES // len(columns)
@@ -38,7 +39,7 @@ def insert_rows(model: type[Model], columns: tuple[str, ...], values: list[tuple
         order = _order(insert.names[:len(columns)], columns)
         if order is not None:
             batch = [tuple(row[index] for index in order) for row in batch]
-        cursor = run(insert, tuple(chain.from_iterable(batch)))
+        cursor = run(insert, tuple(chain.from_iterable(batch)), defer=not returning)
         if returning:
             # Keys are handed out in row order; RETURNING's own order is not promised.
             keys.extend(sorted(key for (key,) in cursor.fetchall()))

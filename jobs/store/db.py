@@ -166,6 +166,11 @@ class SqliteFile(PooledSqliteDatabase):
         with __exception_wrapper__:
             return self.connection().execute(sql, values)
 
+    def defer_raw(self, sql: str, values: tuple) -> None:
+        """Run the write `sql` now (`PostgresPool.defer_raw` sends it later, to save a round
+        trip; SQLite has none to save)."""
+        self.execute_raw(sql, values)
+
     def check_writable(self) -> None:
         """Raise OperationalError unless this process may write the file (missing, read-only)."""
         if not os.access(self.path, os.W_OK):

@@ -20,6 +20,8 @@ import psycopg
 from peewee import InterfaceError, Psycopg3Adapter, __exception_wrapper__
 from playhouse.pool import PooledPostgresqlDatabase
 
+from jobs.store.combined import Waiting, target
+
 # Seconds a request may wait for the server, all its waits together.
 REQUEST_WAIT = 4.5
 # psycopg's shortest connect timeout (libpq's rule), in seconds.
@@ -61,6 +63,13 @@ class BoundedConnection(psycopg.Connection):
     raw cursor our statements run on (`raw_cursor`)."""
 
     _raw: psycopg.RawCursor | None = None
+    _waiting: Waiting | None = None
+
+    def waiting(self) -> Waiting:
+        """The writes of this connection's transaction not sent yet (`jobs.store.combined`)."""
+        if self._waiting is None:
+            self._waiting = Waiting()
+        return self._waiting
 
     def raw_cursor(self) -> psycopg.RawCursor:
         """Return this connection's raw cursor (`$n` placeholders), made once: a new cursor
@@ -102,19 +111,59 @@ class PostgresPool(PooledPostgresqlDatabase):
 
     def begin(self, isolation_level: str | None = None) -> None:
         """Begin a transaction (peewee's, without a new cursor for the one statement)."""
+        self.connection().waiting().clear()
         level = isolation_level or self._isolation_level
         self.execute_raw(f"BEGIN TRANSACTION ISOLATION LEVEL "
                          f"{self._adapter.isolation_level_str(level)}" if level else "BEGIN")
 
     def commit(self) -> None:
-        """Commit the transaction (peewee's, without a new cursor for the one statement)."""
+        """Commit the transaction (peewee's, without a new cursor for the one statement),
+        its waiting writes sent first."""
         if self.is_closed():
             raise InterfaceError("Cannot commit, database connection not open.")
         self.execute_raw("COMMIT")
 
+    def rollback(self) -> None:
+        """Roll the transaction back; its waiting writes are never sent."""
+        if not self.is_closed():
+            self.connection().waiting().clear()
+        super().rollback()
+
+    def cursor(self, named_cursor=None):
+        """peewee's cursor, once the transaction's waiting writes are sent: every peewee
+        query reads what the transaction wrote."""
+        self._send_waiting()
+        return super().cursor(named_cursor)
+
     def execute_raw(self, sql: str, values: tuple | None = None) -> psycopg.RawCursor:
         """Run `sql` (`$n` placeholders, `values` in their order) on the connection's raw
-        cursor and return it; errors are peewee's, as from `execute_sql`."""
+        cursor, after the transaction's waiting writes, and return it; errors are peewee's,
+        as from `execute_sql`."""
+        self._send_waiting()
+        return self._run(sql, values)
+
+    def defer_raw(self, sql: str, values: tuple) -> None:
+        """Run the INSERT, UPDATE or DELETE `sql` (whose cursor nobody reads) as
+        `execute_raw` would, but inside a transaction with its next statement or its COMMIT
+        (`jobs.store.combined`): one round trip for the writes of a move. Its errors come
+        from that statement."""
+        table = target(sql)
+        if table is None or not self.in_transaction():
+            self.execute_raw(sql, values)
+            return
+        waiting = self.connection().waiting()
+        if not waiting.takes(table, values):
+            self._send_waiting()
+        waiting.add(table, sql, values)
+
+    def _send_waiting(self) -> None:
+        if self.is_closed():
+            return
+        taken = self.connection().waiting().take()
+        if taken is not None:
+            self._run(*taken)
+
+    def _run(self, sql: str, values) -> psycopg.RawCursor:
         self._log_query(sql, values)
         with __exception_wrapper__:
             cursor = self.connection().raw_cursor()

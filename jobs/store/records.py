@@ -88,13 +88,14 @@ def update_row(model: type[Model], row: dict, changes: dict) -> dict:
     `fetch(..., lock="FOR UPDATE")` read it there: nothing else can change
     the row before the commit, so the row as stored is `row` with the
     written values as the database hands them back (no `RETURNING` row is
-    read).
+    read), and the UPDATE may be sent with the transaction's next statement
+    (`jobs.store.statements.run`'s `defer`).
     """
     values = {**changes, "updated_at": clock.now_ms()}
     fields = model._meta.fields
     params = {name: fields[name].db_value(value) for name, value in values.items()}
     execute(statement(_update_by_key, model, tuple(values)),
-            {**params, "ident": row[model._meta.primary_key.column_name]})
+            {**params, "ident": row[model._meta.primary_key.column_name]}, defer=True)
     return {**row, **{name: None if value is None else fields[name].python_value(value)
                       for name, value in params.items()}}
 

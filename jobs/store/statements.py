@@ -114,19 +114,26 @@ def _translated(database_class: type, sql: str) -> Statement:
     return Statement(_NAMED.sub(placeholder, sql), tuple(names), numbered)
 
 
-def execute(stmt: Statement, params: Mapping[str, object]):
-    """Run `stmt` with `params` (exactly its names, `Statement.bind`); return the cursor."""
-    return run(stmt, stmt.bind(params))
+def execute(stmt: Statement, params: Mapping[str, object], defer: bool = False):
+    """Run `stmt` with `params` (exactly its names, `Statement.bind`); return the cursor
+    (None with `defer`: see `run`)."""
+    return run(stmt, stmt.bind(params), defer)
 
 
-def run(stmt: Statement, values: tuple):
+def run(stmt: Statement, values: tuple, defer: bool = False):
     """Run `stmt` with `values` already in its placeholder order (multi-row inserts, which
     repeat each column's name per row: `jobs.store.bulk`); return the cursor.
 
     On PostgreSQL the cursor is the connection's one raw cursor: read its rows before the
-    next statement runs."""
+    next statement runs. `defer`, for an INSERT, UPDATE or DELETE whose cursor nobody
+    reads: on PostgreSQL, inside a transaction, it is sent with the transaction's next
+    statement or its COMMIT (`jobs.store.combined`), and its errors come from there; None
+    is returned."""
     if len(values) != len(stmt.names):
         raise TypeError(f"statement takes {len(stmt.names)} values, not {len(values)}")
+    if defer:
+        db.obj.defer_raw(stmt.sql, values)
+        return None
     return db.obj.execute_raw(stmt.sql, values)
 
 
