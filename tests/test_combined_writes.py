@@ -5,7 +5,7 @@ import psycopg
 import pytest
 from peewee import IntegrityError
 
-from jobs.store.combined import Waiting, combine
+from jobs.store.combined import MAX_VALUES, Waiting, combine
 from jobs.store.db import db
 from jobs.store.models import Job
 from jobs.store.statements import text
@@ -90,6 +90,15 @@ def test_a_waiting_write_that_fails_fails_the_commit_and_stores_nothing(app, job
             defer(RENAME, name="lost", id=job["id"])
             defer(KEY, actor="a", key="k")
         assert names(job["id"]) == [job["name"]]
+
+
+@postgres_only
+def test_a_write_of_many_values_runs_at_once(app, job):
+    many = ('UPDATE "job" SET "name" = %(name)s WHERE "id" IN ('
+            + ", ".join(f"%(id{n})s" for n in range(MAX_VALUES)) + ")")
+    with db.connection_context(), db.atomic():
+        defer(many, name="many", **{f"id{n}": job["id"] for n in range(MAX_VALUES)})
+        assert db.obj.connection().waiting().statements == []
 
 
 @postgres_only

@@ -12,13 +12,14 @@ Foreign keys are checked at the end of the whole statement.
 """
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 
 # How a statement names the table it writes; and a placeholder, to renumber.
 _TARGET = re.compile(r'^(?:INSERT INTO|UPDATE|DELETE FROM) "([^"]+)"')
 _PLACEHOLDER = re.compile(r"\$(\d+)")
-# Values of one combined statement: below PostgreSQL's 65535 parameters.
-MAX_VALUES = 60000
+# A write with more values runs at once: a round trip is nothing beside its own cost, and
+# the statements combined (and cached) stay the few shapes of a move's writes.
+MAX_VALUES = 64
 
 
 def target(sql: str) -> str | None:
@@ -37,8 +38,8 @@ class Waiting:
     values: list = field(default_factory=list)
 
     def takes(self, table: str, values: tuple) -> bool:
-        """Whether a write to `table` with `values` can wait with these."""
-        return table not in self.tables and len(self.values) + len(values) <= MAX_VALUES
+        """Whether a write to `table` with `values` can wait with these (else send these)."""
+        return table not in self.tables
 
     def add(self, table: str, sql: str, values: tuple) -> None:
         """Keep one more write (`$1` to `$n` for its n `values`)."""
@@ -61,7 +62,7 @@ class Waiting:
         self.tables, self.statements, self.counts, self.values = [], [], [], []
 
 
-@cache
+@lru_cache(maxsize=256)
 def combine(statements: tuple[str, ...], counts: tuple[int, ...]) -> str:
     """One statement for `statements` (each numbered from `$1` to its count): all but the
     last as `WITH` parts, each part's placeholders shifted past the earlier parts'."""

@@ -20,7 +20,7 @@ import psycopg
 from peewee import InterfaceError, Psycopg3Adapter, __exception_wrapper__
 from playhouse.pool import PooledPostgresqlDatabase
 
-from jobs.store.combined import Waiting, target
+from jobs.store.combined import MAX_VALUES, Waiting, target
 
 # Seconds a request may wait for the server, all its waits together.
 REQUEST_WAIT = 4.5
@@ -148,7 +148,7 @@ class PostgresPool(PooledPostgresqlDatabase):
         (`jobs.store.combined`): one round trip for the writes of a move. Its errors come
         from that statement."""
         table = target(sql)
-        if table is None or not self.in_transaction():
+        if table is None or len(values) > MAX_VALUES or not self.in_transaction():
             self.execute_raw(sql, values)
             return
         waiting = self.connection().waiting()
