@@ -3,6 +3,7 @@
 Every test runs on SQLite and PostgreSQL; those that involve the actor also
 with AUTH_REQUIRED off (`anonymous`) and on (a planner token on every request).
 """
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -388,6 +389,7 @@ def test_pruning_deletes_at_most_a_batch_of_expired_keys(app):
 def test_every_16th_stored_key_prunes_the_expired_ones(keyed, monkeypatch):
     now = [1_705_769_100_000]
     monkeypatch.setattr("jobs.clock.now_ms", lambda: now[0])
+    monkeypatch.setattr(keys, "_kept", itertools.count(1))
     for n in range(keys.PRUNE_EVERY - 1):
         post(keyed, "/api/jobs", {"name": "J", "goalQuantity": 5}, with_key=f"old-{n}")
     now[0] += 25 * HOUR

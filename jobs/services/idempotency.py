@@ -4,10 +4,11 @@ The HTTP edge (`jobs.http.idempotency`) calls `claim` and `keep` inside the
 one write transaction of the request, around the change itself, so the
 answer is stored together with the change or not at all. Costs of a keyed
 POST: the look-up (one indexed read) and, when it succeeds, one insert; on
-PostgreSQL also one advisory lock, and every `PRUNE_EVERY`th insert deletes
-at most `PRUNE_BATCH` expired keys (no separate clean-up job).
+PostgreSQL also one advisory lock, and every `PRUNE_EVERY`th insert of a
+process deletes at most `PRUNE_BATCH` expired keys (no separate clean-up job).
 """
 import hashlib
+import itertools
 from dataclasses import dataclass
 
 from jobs import clock
@@ -17,6 +18,8 @@ from jobs.store.models import IdempotencyKey
 from jobs.store.statements import execute, first_row, param, statement, text
 
 PRUNE_EVERY = 16
+# Keys this process has kept: every PRUNE_EVERY-th prunes (`keep`).
+_kept = itertools.count(1)
 KEPT = ("actor", "key", "method", "path", "fingerprint", "status", "body", "location", "etag",
         "created_at")
 PRUNE_BATCH = 100
@@ -109,14 +112,16 @@ def keep(actor: str, key: str, method: str, path: str, fingerprint: str, answer:
          max_age_ms: int) -> None:
     """Store `answer` for `actor`'s `key` (call in the change's transaction, after the change).
 
-    Raises IntegrityError when another transaction stored the key first.
-    Every `PRUNE_EVERY`th key also deletes up to `PRUNE_BATCH` expired ones.
+    Raises IntegrityError when another transaction stored the key first (on PostgreSQL
+    from the transaction's next statement or COMMIT: the insert reads nothing back, and
+    waits to go with them, `jobs.store.combined`). Every `PRUNE_EVERY`th key this
+    process keeps also deletes up to `PRUNE_BATCH` expired ones.
     """
     stamp = clock.now_ms()
-    [new_id] = insert_rows(IdempotencyKey, KEPT, [
+    insert_rows(IdempotencyKey, KEPT, [
         (actor, key, method, path, fingerprint, answer.status, answer.body, answer.location,
-         answer.etag, stamp)], returning=True)
-    if new_id % PRUNE_EVERY == 0:
+         answer.etag, stamp)])
+    if next(_kept) % PRUNE_EVERY == 0:
         prune(stamp - max_age_ms)
 
 
