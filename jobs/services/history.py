@@ -49,7 +49,8 @@ def changes(model: type[Model], before: dict, after: dict, written: dict) -> dic
 
 def _insert_event():
     fields = Event._meta.fields
-    return Event.insert({fields[column]: param(column) for column in _INSERTED})
+    # The id is ours (`_chained`): no RETURNING of it, which peewee adds on PostgreSQL.
+    return Event.insert({fields[column]: param(column) for column in _INSERTED}).returning()
 
 
 def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
