@@ -68,8 +68,9 @@ def observe_write_lock_waits(observer: Callable[[float], None]) -> None:
     """Call `observer(seconds)` after each write transaction's wait for the write lock.
 
     SQLite: how long `BEGIN IMMEDIATE` took. PostgreSQL: how long the
-    event-order lock took (`lock_event_order`), which every write takes once,
-    right before its commit; row locks are not measured. Recorded whether
+    event-order lock took (`lock_event_order`, with the one-row read that
+    shares its round trip), which every write takes once, right before its
+    commit; row locks are not measured. Recorded whether
     or not the lock was had before the timeout (docs/operations.md,
     Metrics). One observer at a time; a new one replaces the last.
     """
