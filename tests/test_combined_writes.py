@@ -110,10 +110,10 @@ def test_outside_a_transaction_a_write_runs_at_once(app, job):
 
 
 @postgres_only
-def test_an_advance_item_is_nine_statements(client, path, make_serials, monkeypatch):
-    """BEGIN, the key's lock and its look-up, the serial (with its path and steps) and its step
-    states, the event-order lock and the last link, then the event, the serial's UPDATE, the
-    Undo image and the stored key in one statement, and COMMIT."""
+def test_an_advance_item_is_seven_statements(client, path, make_serials, monkeypatch):
+    """BEGIN, the key's lock and its row (migration 0011), the serial (with its path and steps)
+    and its step states, the event-order lock and the last link (0011), then the event, the
+    serial's UPDATE, the Undo image and the stored key in one statement, and COMMIT."""
     serials = make_serials(path, 2)
     sent = []
     execute = psycopg.RawCursor.execute
@@ -127,5 +127,5 @@ def test_an_advance_item_is_nine_statements(client, path, make_serials, monkeypa
         {"key": f"k{n}", "serialId": serial["id"], "action": "advance"}
         for n, serial in enumerate(serials)]})
     assert [r["outcome"] for r in response.json["results"]] == ["applied", "applied"]
-    assert len(sent) == 18
+    assert len(sent) == 14
     assert sum(query.startswith("WITH w0 AS (INSERT INTO \"event\"") for query in sent) == 2

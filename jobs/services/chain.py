@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import orjson
 
 from jobs.errors import ApiError
+from jobs.store.db import is_postgres, lock_event_order
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event
 from jobs.store.statements import execute, param, statement
@@ -101,10 +102,25 @@ def _last_event():
 def last_link() -> tuple[int, str]:
     """Return the newest event's (id, hash), or (0, 64 zeros) with no events.
 
-    The next event's predecessor only while the event-order lock is held
-    (`jobs.store.db.lock_event_order`).
+    Read without the event-order lock: the next event's predecessor only
+    under it (`locked_last_link`).
     """
     row = execute(statement(_last_event), {"limit": 1}).fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def locked_last_link() -> tuple[int, str]:
+    """Take the event-order lock, then return the newest event's (id, hash), or (0, 64 zeros)
+    with no events: the next event's predecessor. Call in the write transaction, right
+    before its event insert.
+
+    PostgreSQL: lock and read in one round trip (`jobs.store.db.lock_event_order`);
+    raises OperationalError past `lock_timeout`. SQLite: the write transaction
+    already holds the write lock, so this is `last_link`.
+    """
+    if not is_postgres():
+        return last_link()
+    row = lock_event_order()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 

@@ -1,9 +1,9 @@
 """The audit trail (docs/api.md, History): events recorded with each change, and read back.
 
 Every service write calls `record` inside the write transaction of its
-change, as the transaction's last statement: the change and its event are
-stored together or not at all. Event ids follow commit order, so a client
-that polls `after=<the last id it saw>` never skips one (`lock_event_order`).
+change, after the change's reads: the change and its event are stored
+together or not at all. Event ids follow commit order, so a client
+that polls `after=<the last id it saw>` never skips one (`chain.locked_last_link`).
 Under that lock each event also takes its id and its predecessor's hash
 (`jobs.services.chain`): the hash chain has one order, on every host.
 """
@@ -15,7 +15,6 @@ from peewee import Model
 from jobs import acting, clock
 from jobs.services import chain
 from jobs.store.bulk import insert_rows
-from jobs.store.db import lock_event_order
 from jobs.store.keyset import Keyset
 from jobs.store.models import Event, Job, Serial
 from jobs.store.records import fetch, require
@@ -50,7 +49,8 @@ def changes(model: type[Model], before: dict, after: dict, written: dict) -> dic
 
 def _insert_event():
     fields = Event._meta.fields
-    return Event.insert({fields[column]: param(column) for column in _INSERTED})
+    # The id is ours (`_chained`): no RETURNING of it, which peewee adds on PostgreSQL.
+    return Event.insert({fields[column]: param(column) for column in _INSERTED}).returning()
 
 
 def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
@@ -71,9 +71,9 @@ def record(event_type: str, job_id: str, data: dict, path_id: str | None = None,
     along `id` (with the hosts' clocks in step), and `hash` links the event
     to the last one stored.
     """
-    lock_event_order()
+    last = chain.locked_last_link()
     row = _event_row(event_type, job_id, data, path_id, serial_id, operator, numbers)
-    _chained([row])
+    _chained(last, [row])
     execute(statement(_insert_event), row, defer=True)
     return row["id"]
 
@@ -86,11 +86,11 @@ def record_serial_events(event_type: str, events: list[tuple[dict, dict]],
     each, in the order given, chained one after the other, under one
     event-order lock and one `at`.
     """
-    lock_event_order()
+    last = chain.locked_last_link()
     stamp = clock.now_ms()
     rows = [_event_row(event_type, serial["job_id"], data, serial["path_id"], serial["id"],
                        operator, None, stamp) for serial, data in events]
-    insert_rows(Event, _INSERTED, _chained(rows))
+    insert_rows(Event, _INSERTED, _chained(last, rows))
     return [row["id"] for row in rows]
 
 
@@ -106,10 +106,10 @@ def _event_row(event_type: str, job_id: str, data: dict, path_id: str | None,
             "last_number": last}
 
 
-def _chained(rows: list[dict]) -> list[tuple]:
-    """Give each new event row its id and hash after the last event stored, in order; return
-    the rows' values in `_INSERTED` order. Call under the event-order lock."""
-    last_id, last_hash = chain.last_link()
+def _chained(last: tuple[int, str], rows: list[dict]) -> list[tuple]:
+    """Give each new event row its id and hash after `last`, the (id, hash) of the last event
+    stored (`chain.locked_last_link`), in order; return the rows' values in `_INSERTED` order."""
+    last_id, last_hash = last
     values = []
     for row in rows:
         last_id += 1

@@ -59,18 +59,29 @@ def _seen(row: dict | None) -> Seen | None:
                                            row["etag"]))
 
 
-def _wait_for_others(actor: str, key: str) -> None:
-    """PostgreSQL: take the key's transaction lock, so that requests with one key run in turn.
+# Migration 0011's function returns the table's row type: the columns are named here, in the
+# model's order, whatever order a later step leaves the table in.
+_COLUMNS = ", ".join(f'"{field.column_name}"' for field in IdempotencyKey._meta.sorted_fields)
+_LOCKED_LOOK_UP = (f"SELECT {_COLUMNS} FROM "
+                   "lock_idempotency_key(%(class)s, %(lock)s, %(actor)s, %(key)s)")
+
+
+def _look_up_in_turn(actor: str, key: str) -> dict | None:
+    """Return `actor`'s `key` row (None when unseen); on PostgreSQL after taking the key's
+    transaction lock, so that requests with one key run in turn.
 
     The lock is held until the transaction ends, so a retry of a request
-    still running waits for its commit, then finds its stored answer (READ
-    COMMITTED reads what committed before each statement). It waits at
-    most `lock_timeout` (OperationalError). SQLite's write transactions
-    already run one at a time.
+    still running waits for its commit, then finds its stored answer: lock
+    and look-up are one round trip (migration 0011's function), whose read
+    takes its snapshot after the lock was granted. It waits at most
+    `lock_timeout` (OperationalError). SQLite's write transactions already
+    run one at a time.
     """
-    if is_postgres():
-        execute(text("SELECT pg_advisory_xact_lock(%(class)s, %(key)s)"),
-                {"class": KEY_LOCK_CLASS, "key": _lock_key(actor, key)})
+    if not is_postgres():
+        return _row(actor, key)
+    return first_row(IdempotencyKey, text(_LOCKED_LOOK_UP),
+                     {"class": KEY_LOCK_CLASS, "lock": _lock_key(actor, key), "actor": actor,
+                      "key": key})
 
 
 def _lock_key(actor: str, key: str) -> int:
@@ -81,7 +92,7 @@ def _lock_key(actor: str, key: str) -> int:
 def held(actor: str, key: str, wait_seconds: float):
     """Hold `actor`'s `key` for a block of several transactions (a batch that commits its
     items one by one), so that a request with the key waits for the block, as it waits for
-    a transaction that holds it (`_wait_for_others`). A context manager; raises KeyHeld
+    a transaction that holds it (`claim`). A context manager; raises KeyHeld
     past `wait_seconds`, OperationalError past PostgreSQL's `lock_timeout`."""
     return held_lock(KEY_LOCK_CLASS, _lock_key(actor, key), wait_seconds)
 
@@ -93,9 +104,7 @@ def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
     with the same key still running (PostgreSQL). An expired key is deleted
     here and counts as unseen.
     """
-    _wait_for_others(actor, key)
-    row = first_row(IdempotencyKey, statement(_by_actor_and_key),
-                    {"actor": actor, "key": key})
+    row = _look_up_in_turn(actor, key)
     if row is not None and row["created_at"] < clock.now_ms() - max_age_ms:
         IdempotencyKey.delete().where(IdempotencyKey.id == row["id"]).execute()
         return None
@@ -104,8 +113,11 @@ def claim(actor: str, key: str, max_age_ms: int) -> Seen | None:
 
 def find(actor: str, key: str) -> Seen | None:
     """Return the stored request and answer of `actor`'s `key`, expired or not, or None."""
-    return _seen(first_row(IdempotencyKey, statement(_by_actor_and_key),
-                    {"actor": actor, "key": key}))
+    return _seen(_row(actor, key))
+
+
+def _row(actor: str, key: str) -> dict | None:
+    return first_row(IdempotencyKey, statement(_by_actor_and_key), {"actor": actor, "key": key})
 
 
 def keep(actor: str, key: str, method: str, path: str, fingerprint: str, answer: Answer,

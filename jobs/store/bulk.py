@@ -21,7 +21,9 @@ def _insert(model: type[Model], columns: tuple[str, ...], count: int, returning:
     fields = model._meta.fields
     query = model.insert_many([{fields[column]: param(f"{column}_{row}") for column in columns}
                                for row in range(count)])
-    return query.returning(model._meta.primary_key) if returning else query
+    # Without `returning`, none: peewee would add RETURNING of the key on PostgreSQL, which
+    # nothing reads.
+    return query.returning(model._meta.primary_key) if returning else query.returning()
 
 
 def insert_rows(model: type[Model], columns: tuple[str, ...], values: list[tuple],

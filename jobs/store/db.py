@@ -74,8 +74,9 @@ def observe_write_lock_waits(observer: Callable[[float], None]) -> None:
     """Call `observer(seconds)` after each write transaction's wait for the write lock.
 
     SQLite: how long `BEGIN IMMEDIATE` took. PostgreSQL: how long the
-    event-order lock took (`lock_event_order`), which every write takes once,
-    right before its commit; row locks are not measured. Recorded whether
+    event-order lock took (`lock_event_order`, with the one-row read that
+    shares its round trip), which every write takes once, right before its
+    commit; row locks are not measured. Recorded whether
     or not the lock was had before the timeout (docs/operations.md,
     Metrics). One observer at a time; a new one replaces the last.
     """
@@ -202,7 +203,8 @@ POSTGRES_SCHEMES = {"postgres", "postgresql", "postgres+pool", "postgresql+pool"
 UPGRADE_LOCK_KEY = 7_300_001
 # Every write transaction takes this one right before it inserts its event.
 EVENT_LOCK_KEY = 7_300_002
-_EVENT_LOCK = f"SELECT pg_advisory_xact_lock({EVENT_LOCK_KEY})"
+# Migration 0011's function: the lock, then the newest event's (id, hash) read after it.
+_EVENT_LOCK_THEN_LAST = f"SELECT * FROM lock_event_order_last_link({EVENT_LOCK_KEY})"
 
 
 def make_database(url: str, synchronous: str = "full") -> Database:
@@ -317,20 +319,23 @@ def _with_advisory_lock(database: Database, transaction):
         yield
 
 
-def lock_event_order() -> None:
-    """Make event ids follow commit order: call right before a transaction's event insert.
+def lock_event_order() -> tuple[int, str] | None:
+    """Make event ids follow commit order (PostgreSQL): call right before a transaction's
+    event insert; return the newest event's (id, hash) read under the lock, None with none.
 
     PostgreSQL hands out ids when rows are inserted, not when they commit, so
     an event with a smaller id could commit after one with a larger id was
     already read. Here each transaction takes one advisory lock before it
     inserts its event and keeps it until it has committed: ids are taken and
     committed one transaction at a time, in the same order. The lock is held
-    only for the insert and the commit. SQLite needs nothing: its write
-    transactions (`BEGIN IMMEDIATE`) already run one at a time.
+    only for the insert and the commit. The lock and the read are one round
+    trip, migration 0011's function, whose read takes its snapshot after the
+    lock was granted: it sees the event of the transaction waited for. Not for
+    SQLite, whose write transactions (`BEGIN IMMEDIATE`) already run one at a
+    time (`jobs.services.chain.locked_last_link`).
     """
-    if is_postgres():
-        with _waiting_for_the_write_lock():
-            db.obj.execute_raw(_EVENT_LOCK)
+    with _waiting_for_the_write_lock():
+        return db.obj.execute_raw(_EVENT_LOCK_THEN_LAST).fetchone()
 
 
 class KeyHeld(Exception):
