@@ -145,7 +145,7 @@ def deployed(stack: ExitStack, tmp: Path, url: str | None, root: Path, name: str
     stack.callback(server.stop)
     session = requests.Session()
     session.headers["Authorization"] = \
-        f"Bearer {flask_command(url, 'token', 'create', 'bench', '--role', 'planner')}"
+        f"Bearer {flask_command(url, 'token', 'create', 'bench', '--role', 'planner', root=root)}"
     # nginx's workers (nobody) buffer large bodies under the prefix: let them reach it.
     tmp.chmod(0o755)
     (tmp / f"{stem(name)}-nginx").mkdir()

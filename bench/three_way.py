@@ -65,7 +65,7 @@ def start_targets(tmp: Path, stack: ExitStack, same_work: Path, before: Path | N
         stack.enter_context(running(server))
         if name in ("service", "before"):
             secret = flask_command(server.database_url, "token", "create", "bench",
-                                   "--role", "planner")
+                                   "--role", "planner", root=before if name == "before" else ROOT)
             targets[name] = (server, secret, *seed_service(server.base, secret))
         else:
             ids = [f"SN-{n:05d}" for n in range(1, SERIALS + 1)] if name == "same-work" else []

@@ -226,14 +226,15 @@ def serve(directory: Path, workers: int = 2, database_url: str | None = None,
         yield servers[0]
 
 
-def flask_command(database_url: str, *args: str) -> str:
-    """Run `flask --app app ARGS` on `database_url`; assert it succeeded silently on stderr.
+def flask_command(database_url: str, *args: str, root: Path = ROOT) -> str:
+    """Run `flask --app app ARGS` of the checkout `root` on `database_url`; assert it succeeded
+    silently on stderr.
 
     Returns its standard output without the final newline (e.g. the token of
     `token create`).
     """
     env = {**os.environ, "DATABASE_URL": database_url}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=root,
                             env=env, capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     return result.stdout.rstrip("\n")
