@@ -105,8 +105,7 @@ def last_link() -> tuple[int, str]:
     Read without the event-order lock: the next event's predecessor only
     under it (`locked_last_link`).
     """
-    row = execute(statement(_last_event), {"limit": 1}).fetchone()
-    return (row[0], row[1]) if row else (0, GENESIS)
+    return _link(execute(statement(_last_event), {"limit": 1}).fetchone())
 
 
 def locked_last_link() -> tuple[int, str]:
@@ -120,7 +119,11 @@ def locked_last_link() -> tuple[int, str]:
     """
     if not is_postgres():
         return last_link()
-    row = lock_event_order()
+    return _link(lock_event_order())
+
+
+def _link(row) -> tuple[int, str]:
+    """A last-event row's (id, hash); the genesis link (0, 64 zeros) when there is none."""
     return (row[0], row[1]) if row else (0, GENESIS)
 
 

@@ -37,8 +37,8 @@ class Waiting:
     counts: list[int] = field(default_factory=list)
     values: list = field(default_factory=list)
 
-    def takes(self, table: str, values: tuple) -> bool:
-        """Whether a write to `table` with `values` can wait with these (else send these)."""
+    def takes(self, table: str) -> bool:
+        """Whether a write to `table` can wait with these (else send these first)."""
         return table not in self.tables
 
     def add(self, table: str, sql: str, values: tuple) -> None:

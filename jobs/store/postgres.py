@@ -152,7 +152,7 @@ class PostgresPool(PooledPostgresqlDatabase):
             self.execute_raw(sql, values)
             return
         waiting = self.connection().waiting()
-        if not waiting.takes(table, values):
+        if not waiting.takes(table):
             self._send_waiting()
         waiting.add(table, sql, values)
 
