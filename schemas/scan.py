@@ -58,13 +58,13 @@ class Key(WireField):
 
 
 class SerialRef(WireField):
-    """A scan item's serial id: a non-empty string."""
+    """A scan item's serial id: a non-empty string, looked up as sent (unknown: 404)."""
 
     default_error_messages = {"required": "{field} is required", "null": "{field} is required",
                               "invalid": "{field} is required"}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
-        if not isinstance(value, str) or not value or "\x00" in value:
+        if not isinstance(value, str) or not value:
             raise self.make_error("invalid")
         return value
 

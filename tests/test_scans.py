@@ -65,6 +65,19 @@ def test_items_run_in_order_each_with_its_own_outcome(client, ids):
     assert serial(client, ids[1])["status"] == "scrapped"
 
 
+@pytest.mark.parametrize("action,body", [("advance", {}), ("scrap", {"reason": "damaged"}),
+                                         ("hold", {"reason": "suspect"}),
+                                         ("rework", {"reason": "damaged", "toStepIndex": 0})])
+def test_a_serial_id_with_a_nul_character_names_nothing_as_in_a_url(client, ids, action, body):
+    events, sid = event_count(client), ids[0] + "\x00"
+    for _ in range(2):
+        [result] = scan(client, {"key": "nul", "serialId": sid, "action": action, **body})
+        assert result == {"key": "nul", "serialId": sid, "outcome": "rejected", "status": 404,
+                          "message": f"Serial not found: {sid}"}
+    assert client.post(f"/api/serials/{ids[0]}%00/{action}", json=body).status_code == 404
+    assert event_count(client) == events and serial(client, ids[0])["currentStepIndex"] == 0
+
+
 def test_a_conflict_carries_the_serial_as_it_really_is_and_writes_nothing(client, ids):
     client.post(f"/api/serials/{ids[0]}/advance")
     before, events = serial(client, ids[0]), event_count(client)
