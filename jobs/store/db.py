@@ -76,7 +76,7 @@ def observe_write_lock_waits(observer: Callable[[float], None]) -> None:
     SQLite: how long `BEGIN IMMEDIATE` took. PostgreSQL: how long the
     event-order lock took (`lock_event_order`, with the one-row read that
     shares its round trip), which every write takes once, right before its
-    commit; row locks are not measured. Recorded whether
+    event's insert; row locks are not measured. Recorded whether
     or not the lock was had before the timeout (docs/operations.md,
     Metrics). One observer at a time; a new one replaces the last.
     """
@@ -328,7 +328,8 @@ def lock_event_order() -> tuple[int, str] | None:
     already read. Here each transaction takes one advisory lock before it
     inserts its event and keeps it until it has committed: ids are taken and
     committed one transaction at a time, in the same order. The lock is held
-    only for the insert and the commit. The lock and the read are one round
+    from the event's insert to the commit (the writes after it wait to go
+    with it, `jobs.store.combined`). The lock and the read are one round
     trip, migration 0011's function, whose read takes its snapshot after the
     lock was granted: it sees the event of the transaction waited for. Not for
     SQLite, whose write transactions (`BEGIN IMMEDIATE`) already run one at a
